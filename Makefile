@@ -1,0 +1,49 @@
+# kpgen - top-level build.  `make help` lists the targets.
+PY	:= /usr/bin/python3
+KVER	?= $(shell scripts/kver.sh 2>/dev/null)
+KDIR	?= /lib/modules/$(KVER)/build
+export KVER KDIR
+
+PYTEST	:= $(PY) -m pytest -ra
+
+.PHONY: all help deps build test test-unit test-target target-run demo clean
+
+all: build
+
+help:
+	@echo "make deps                 install what kpgen needs (Debian packages)"
+	@echo "make                      build the runtime, examples, eBPF tools, tests"
+	@echo "make test                 unit tests + integration tests in the QEMU target"
+	@echo "make demo                 the main job, end to end, in the QEMU target"
+	@echo "make target-run CMD='..'  run a command as root in a fresh QEMU target"
+	@echo "KDIR=/lib/modules/\$$(uname -r)/build   build modules for this machine"
+
+deps:
+	@scripts/deps.sh
+
+build:
+	$(MAKE) -C tests/target/kmod
+
+test: build
+	$(PYTEST) tests
+
+test-unit:
+	$(PYTEST) -m "not target" tests
+
+test-target: build
+	$(PYTEST) -m target tests
+
+target-run:
+	@test -n "$(CMD)" || { echo "usage: make target-run CMD='command'" >&2; exit 2; }
+	@$(PY) target/run.py -- '$(subst ','\'',$(CMD))'
+
+demo: build
+	@$(PY) target/run.py -- 'echo "guest kernel: $$(uname -r)"; \
+		for d in /sys/bus/pci/devices/*; do \
+		  [ "$$(cat $$d/vendor):$$(cat $$d/device)" = 0x1234:0x11e8 ] && \
+		  echo "edu device: $${d##*/} class $$(cat $$d/class) irq $$(cat $$d/irq)"; \
+		done; true'
+
+clean:
+	$(MAKE) -C tests/target/kmod clean
+	rm -rf build

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kp_plugin.h - the Kernel PlugIn API for plugin modules (reference B.6).
+ *
+ * A plugin is an ordinary kernel module that includes this header, defines
+ * KP_Init (and the callbacks KP_Open installs) exactly as in the reference,
+ * and ends with
+ *
+ *	KP_PLUGIN(my_pci_ids);
+ *
+ * which registers it with kp_runtime.ko.  Registration calls KP_Init; the
+ * runtime then binds the PCI devices of @my_pci_ids and exposes each as
+ * /dev/kp/<cDriverName><n>.
+ *
+ * Contexts (Linux names for the reference's levels):
+ *   KP_Init, KP_Open, KP_Close, KP_Call, KP_Event, KP_IntEnable,
+ *   KP_IntDisable			process context, may sleep
+ *   KP_IntAtIrql, KP_IntAtIrqlMSI	hard IRQ ("high IRQL"): no sleeping,
+ *					no malloc/free, no kp_spinlock_*;
+ *					kp_interlocked_* and register access
+ *					are fine
+ *   KP_IntAtDpc, KP_IntAtDpcMSI	the DPC, a tasklet (softirq: the
+ *					reference's DISPATCH level): no
+ *					sleeping; malloc (atomic) and
+ *					kp_spinlock_* are fine
+ */
+#ifndef _KP_PLUGIN_H
+#define _KP_PLUGIN_H
+
+#include <linux/types.h>
+#include <linux/string.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/io.h>
+
+/* ---- Reference types ---------------------------------------------- */
+#ifndef __cdecl
+#define __cdecl			/* the x86-64 ABI has one convention */
+#endif
+typedef int BOOL;
+typedef u32 DWORD;
+typedef u32 ULONG;		/* the reference's ULONG is 32-bit, as DWORD */
+typedef u16 WORD;
+typedef u8 BYTE;
+typedef u8 UCHAR;
+typedef char CHAR;
+typedef u64 UINT64;
+typedef void *PVOID;
+typedef void *HANDLE;
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+/* The runtime passes this as KP_INIT.dwVerWD; KP_Init compares it. */
+#define WD_VER			1000
+
+/* KP_Call / KP_IntEnable argument (reference B.7.3) */
+typedef struct {
+	HANDLE	hKernelPlugIn;	/* the open: same value as KP_Open's hWD */
+	DWORD	dwMessage;
+	PVOID	pData;		/* kernel copy of the caller's buffer */
+	DWORD	dwResult;
+	DWORD	dwDataSize;	/* Linux: bytes at pData (0 if none) */
+} WD_KERNEL_PLUGIN_CALL;
+
+/* dwAction values of WD_EVENT, the same bits as the UAPI's KP_EVENT_* */
+#define WD_INSERT		0x1
+#define WD_REMOVE		0x2
+#define WD_POWER_CHANGED_D0	0x10
+#define WD_POWER_CHANGED_D3	0x80
+
+/* KP_Event argument: what happened to which device */
+typedef struct {
+	DWORD	hEvent;		/* per-open event sequence number */
+	DWORD	dwAction;	/* WD_INSERT, WD_REMOVE, WD_POWER_* */
+	DWORD	dwEventType;	/* reserved, 0 */
+	DWORD	dwVendorId;
+	DWORD	dwDeviceId;
+	DWORD	dwDomain;
+	DWORD	dwBus;
+	DWORD	dwSlot;
+	DWORD	dwFunction;
+	HANDLE	hKernelPlugIn;	/* the open the event is delivered to */
+} WD_EVENT;
+
+/* ---- Callback types (reference B.6, B.7.5) ------------------------ */
+struct _KP_OPEN_CALL;
+typedef BOOL (__cdecl *KP_FUNC_OPEN)(struct _KP_OPEN_CALL *kpOpenCall,
+				     HANDLE hWD, PVOID pOpenData,
+				     PVOID *ppDrvContext);
+typedef void (__cdecl *KP_FUNC_CLOSE)(PVOID pDrvContext);
+typedef void (__cdecl *KP_FUNC_CALL)(PVOID pDrvContext,
+				     WD_KERNEL_PLUGIN_CALL *kpCall,
+				     BOOL fIsKernelMode);
+typedef BOOL (__cdecl *KP_FUNC_EVENT)(PVOID pDrvContext, WD_EVENT *wd_event);
+typedef BOOL (__cdecl *KP_FUNC_INT_ENABLE)(PVOID pDrvContext,
+					   WD_KERNEL_PLUGIN_CALL *kpCall,
+					   PVOID *ppIntContext);
+typedef void (__cdecl *KP_FUNC_INT_DISABLE)(PVOID pIntContext);
+typedef BOOL (__cdecl *KP_FUNC_INT_AT_IRQL)(PVOID pIntContext,
+					    BOOL *pfIsMyInterrupt);
+typedef DWORD (__cdecl *KP_FUNC_INT_AT_DPC)(PVOID pIntContext, DWORD dwCount);
+typedef BOOL (__cdecl *KP_FUNC_INT_AT_IRQL_MSI)(PVOID pIntContext,
+						ULONG dwLastMessage,
+						DWORD dwReserved);
+typedef DWORD (__cdecl *KP_FUNC_INT_AT_DPC_MSI)(PVOID pIntContext,
+						DWORD dwCount,
+						ULONG dwLastMessage,
+						DWORD dwReserved);
+
+/* KP_Init's argument (B.7.4) */
+typedef struct {
+	DWORD		dwVerWD;		/* in: WD_VER */
+	CHAR		cDriverName[12];	/* out: with its NUL */
+	KP_FUNC_OPEN	funcOpen;		/* out */
+} KP_INIT;
+typedef BOOL (__cdecl *KP_FUNC_INIT_T)(KP_INIT *kpInit);
+
+/* KP_Open's argument (B.7.5); members left NULL are simply not called */
+typedef struct _KP_OPEN_CALL {
+	KP_FUNC_CLOSE			funcClose;
+	KP_FUNC_CALL			funcCall;
+	KP_FUNC_INT_ENABLE		funcIntEnable;
+	KP_FUNC_INT_DISABLE		funcIntDisable;
+	KP_FUNC_INT_AT_IRQL		funcIntAtIrql;
+	KP_FUNC_INT_AT_DPC		funcIntAtDpc;
+	KP_FUNC_INT_AT_IRQL_MSI		funcIntAtIrqlMSI;
+	KP_FUNC_INT_AT_DPC_MSI		funcIntAtDpcMSI;
+	KP_FUNC_EVENT			funcEvent;
+} KP_OPEN_CALL;
+
+/*
+ * Prototypes of the reference's conventional callback names, so plugins
+ * written as in the reference (non-static functions) build clean at W=1.
+ * A plugin that uses other names (KP_MyKP_Open, ...) declares its own.
+ */
+BOOL __cdecl KP_Init(KP_INIT *kpInit);
+BOOL __cdecl KP_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD, PVOID pOpenData,
+		     PVOID *ppDrvContext);
+void __cdecl KP_Close(PVOID pDrvContext);
+void __cdecl KP_Call(PVOID pDrvContext, WD_KERNEL_PLUGIN_CALL *kpCall,
+		     BOOL fIsKernelMode);
+BOOL __cdecl KP_Event(PVOID pDrvContext, WD_EVENT *wd_event);
+BOOL __cdecl KP_IntEnable(PVOID pDrvContext, WD_KERNEL_PLUGIN_CALL *kpCall,
+			  PVOID *ppIntContext);
+void __cdecl KP_IntDisable(PVOID pIntContext);
+BOOL __cdecl KP_IntAtIrql(PVOID pIntContext, BOOL *pfIsMyInterrupt);
+DWORD __cdecl KP_IntAtDpc(PVOID pIntContext, DWORD dwCount);
+BOOL __cdecl KP_IntAtIrqlMSI(PVOID pIntContext, ULONG dwLastMessage,
+			     DWORD dwReserved);
+DWORD __cdecl KP_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
+			     ULONG dwLastMessage, DWORD dwReserved);
+
+/*
+ * The reference's MSI example is named KP_PCI_IntAtIrqlMSI (the name used
+ * in the vendor's PCI sample) while its KP_Open installs KP_IntAtIrqlMSI.
+ * Map the sample's name onto the conventional one so the reference code
+ * builds as written.  Define KP_NO_REFERENCE_ALIASES to turn this off.
+ */
+#ifndef KP_NO_REFERENCE_ALIASES
+#define KP_PCI_IntAtIrqlMSI KP_IntAtIrqlMSI
+#endif
+
+/* ---- The small C library of the reference (kpstdlib.h) ------------ */
+/*
+ * malloc() uses GFP_KERNEL in process context and GFP_ATOMIC in the DPC;
+ * called at hard-IRQ level it returns NULL (and warns once), as the
+ * reference forbids it there.
+ */
+void *kp_malloc(size_t size);
+void *kp_calloc(size_t nmemb, size_t size);
+void *kp_realloc(void *ptr, size_t size);
+void kp_free(void *ptr);
+#define malloc(s)		kp_malloc(s)
+#define calloc(n, s)		kp_calloc(n, s)
+#define realloc(p, s)		kp_realloc(p, s)
+#define free(p)			kp_free(p)
+
+/*
+ * COPY_TO_USER_OR_KERNEL(dst, src, size, fIsKernelMode)
+ * COPY_FROM_USER_OR_KERNEL(dst, src, size, fIsKernelMode)
+ *
+ * pData given to KP_Call/KP_IntEnable and pOpenData given to KP_Open are
+ * kernel copies of the caller's buffer, bounded by its declared size.  The
+ * copy macros check that the pData-side range lies inside that buffer: a
+ * copy that would run past it copies nothing and evaluates to -EFAULT
+ * (the reference's code cannot overrun the kernel copy).  Outside a
+ * runtime callback they copy kernel memory when fIsKernelMode is TRUE and
+ * user memory (copy_{to,from}_user) when it is FALSE.  They evaluate to 0
+ * on success.
+ */
+int kp_copy_to_user_or_kernel(void *dst, const void *src, size_t size,
+			      BOOL fIsKernelMode);
+int kp_copy_from_user_or_kernel(void *dst, const void *src, size_t size,
+				BOOL fIsKernelMode);
+#define COPY_TO_USER_OR_KERNEL(dst, src, size, fIsKernelMode) \
+	kp_copy_to_user_or_kernel((void *)(dst), (const void *)(src), \
+				  (size), (fIsKernelMode))
+#define COPY_FROM_USER_OR_KERNEL(dst, src, size, fIsKernelMode) \
+	kp_copy_from_user_or_kernel((void *)(dst), (const void *)(src), \
+				    (size), (fIsKernelMode))
+
+/* ---- Synchronization (B.6.13) ------------------------------------- */
+/*
+ * KP_SPINLOCK: not from hard IRQ; fine from process context and the DPC
+ * (it disables bottom halves, so KP_Call and a DPC on the same CPU cannot
+ * deadlock).  Contention is reported through the kp:kp_lock_* tracepoints,
+ * each lock named by the plugin module and the call site that created it.
+ */
+typedef struct _KP_SPINLOCK KP_SPINLOCK;
+KP_SPINLOCK *kp_spinlock_init_caller(struct module *owner, unsigned long ip);
+#define kp_spinlock_init() \
+	kp_spinlock_init_caller(THIS_MODULE, _THIS_IP_)
+void kp_spinlock_wait(KP_SPINLOCK *spinlock);
+void kp_spinlock_release(KP_SPINLOCK *spinlock);
+void kp_spinlock_uninit(KP_SPINLOCK *spinlock);
+
+/* KP_INTERLOCKED: atomic int, usable from any context including IRQ. */
+typedef volatile int KP_INTERLOCKED;
+void kp_interlocked_init(KP_INTERLOCKED *target);
+void kp_interlocked_uninit(KP_INTERLOCKED *target);
+int kp_interlocked_increment(KP_INTERLOCKED *target);
+int kp_interlocked_decrement(KP_INTERLOCKED *target);
+int kp_interlocked_add(KP_INTERLOCKED *target, int val);
+int kp_interlocked_read(KP_INTERLOCKED *target);
+void kp_interlocked_set(KP_INTERLOCKED *target, int val);
+int kp_interlocked_exchange(KP_INTERLOCKED *target, int val);
+
+/* ---- Device access from a plugin (the WDC_xxx register calls) ----- */
+/*
+ * hWD is the open handle KP_Open receives (also kpCall->hKernelPlugIn).
+ * All accessors are safe at hard-IRQ level.  kp_bar() returns the mapped
+ * BAR (memory or I/O, through pci_iomap) or NULL when absent.
+ */
+struct pci_dev *kp_pci_dev(HANDLE hWD);
+void __iomem *kp_bar(HANDLE hWD, int bar);
+resource_size_t kp_bar_size(HANDLE hWD, int bar);
+struct device *kp_dma_dev(HANDLE hWD);	/* for the DMA API */
+
+/* ---- Registration ------------------------------------------------- */
+struct kp_plugin;
+int kp_plugin_register(struct module *owner,
+		       const struct pci_device_id *id_table,
+		       KP_FUNC_INIT_T init, struct kp_plugin **out);
+void kp_plugin_unregister(struct kp_plugin *plugin);
+
+/*
+ * KP_PLUGIN(id_table) - the plugin's module_init/module_exit: register
+ * KP_Init and the PCI ids with the runtime.  Unloading is refused while
+ * any of its devices is open (the runtime holds a module reference).
+ */
+#define KP_PLUGIN_INIT(init_fn, id_table)				\
+	static struct kp_plugin *__kp_this_plugin;			\
+	static int __init __kp_plugin_init(void)			\
+	{								\
+		return kp_plugin_register(THIS_MODULE, id_table,	\
+					  init_fn, &__kp_this_plugin);	\
+	}								\
+	static void __exit __kp_plugin_exit(void)			\
+	{								\
+		kp_plugin_unregister(__kp_this_plugin);			\
+	}								\
+	module_init(__kp_plugin_init);					\
+	module_exit(__kp_plugin_exit)
+#define KP_PLUGIN(id_table)	KP_PLUGIN_INIT(KP_Init, id_table)
+
+#endif /* _KP_PLUGIN_H */

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kp.h - user API of the kpgen Kernel PlugIn runtime (kp_runtime.ko)
+ *
+ * Every bound PCI device appears as /dev/kp/<driver><index> (root only by
+ * default) and as /sys/class/kp/<driver><index>/ with live counters.
+ *
+ * Conventions follow linux/vfio.h: every ioctl takes a pointer to a struct
+ * that starts with @argsz (the size the caller filled in) and @flags.  The
+ * kernel accepts any argsz >= the size of the struct's first version, so
+ * structs may only grow at the end.  Unknown flags are rejected with EINVAL.
+ * All numbers the user and the kernel share are defined here and only here.
+ */
+#ifndef _UAPI_LINUX_KP_H
+#define _UAPI_LINUX_KP_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define KP_API_VERSION		1
+
+#define KP_TYPE			0xB6
+#define KP_BASE			0x00
+
+#define KP_DRIVER_NAME_LEN	12	/* KP_INIT.cDriverName, with its NUL */
+
+/* Limits the kernel enforces; larger requests fail with E2BIG. */
+#define KP_MAX_DATA_SIZE	(1U << 20)	/* open data, call data */
+#define KP_MAX_TRANS_CMDS	64
+#define KP_MAX_VECTORS		32
+
+/* ------------------------------------------------------------------ */
+/*
+ * KP_GET_INFO - describe the device and the plugin bound to it.
+ */
+struct kp_device_info {
+	__u32	argsz;
+	__u32	flags;
+#define KP_INFO_PLUGIN_OPEN	(1 << 0)	/* out: KP_Open ran on this fd */
+#define KP_INFO_INT_ENABLED	(1 << 1)	/* out: interrupts on (any fd) */
+	__u32	api_version;		/* out: KP_API_VERSION */
+	__u32	num_bars;		/* out: always 6 for a type 0 header */
+	__u16	vendor;
+	__u16	device;
+	__u16	subsystem_vendor;
+	__u16	subsystem_device;
+	__u32	class;			/* out: 24-bit class code */
+	__u32	irq_caps;		/* out: KP_IRQ_CAP_* */
+#define KP_IRQ_CAP_INTX		(1 << 0)
+#define KP_IRQ_CAP_MSI		(1 << 1)
+#define KP_IRQ_CAP_MSIX		(1 << 2)
+	__u32	msi_max;		/* out: vectors MSI can give, 0 if none */
+	__u32	msix_max;		/* out: vectors MSI-X can give, 0 if none */
+	__u32	index;			/* out: <index> of /dev/kp/<driver><index> */
+	char	driver[16];		/* out: the plugin's cDriverName */
+	char	bdf[16];		/* out: "0000:00:03.0" */
+};
+#define KP_GET_INFO		_IO(KP_TYPE, KP_BASE + 0)
+
+/*
+ * KP_GET_BAR_INFO - size and kind of one BAR.  @index is in.  @offset is
+ * the mmap() offset to use for a mappable (memory) BAR.
+ */
+struct kp_bar_info {
+	__u32	argsz;
+	__u32	flags;
+#define KP_BAR_FLAG_MEM		(1 << 0)	/* out: memory BAR */
+#define KP_BAR_FLAG_IO		(1 << 1)	/* out: I/O port BAR */
+#define KP_BAR_FLAG_MMAP	(1 << 2)	/* out: can be mmap()ed */
+#define KP_BAR_FLAG_64		(1 << 3)	/* out: 64-bit memory BAR */
+#define KP_BAR_FLAG_PREFETCH	(1 << 4)	/* out: prefetchable */
+	__u32	index;			/* in: 0..5 */
+	__u32	__pad;
+	__u64	size;			/* out: 0 when the BAR is not present */
+	__u64	offset;			/* out: mmap() offset of this BAR */
+};
+#define KP_GET_BAR_INFO		_IO(KP_TYPE, KP_BASE + 1)
+
+/* mmap() offset of BAR n, like vfio-pci's region offsets */
+#define KP_MMAP_OFFSET_SHIFT	40
+#define KP_MMAP_OFFSET(bar)	((__u64)(bar) << KP_MMAP_OFFSET_SHIFT)
+
+/*
+ * KP_BAR_READ / KP_BAR_WRITE / KP_CFG_READ / KP_CFG_WRITE - one register
+ * access of @width bytes (1, 2, 4 or 8; 8 is memory BARs only) at @offset.
+ * For config space @bar must be 0.  Offsets outside the BAR or the config
+ * space, or not aligned to @width, fail with EINVAL.
+ */
+struct kp_rw {
+	__u32	argsz;
+	__u32	flags;
+	__u32	bar;
+	__u32	width;
+	__u64	offset;
+	__u64	value;			/* out for reads, in for writes */
+};
+#define KP_BAR_READ		_IO(KP_TYPE, KP_BASE + 2)
+#define KP_BAR_WRITE		_IO(KP_TYPE, KP_BASE + 3)
+#define KP_CFG_READ		_IO(KP_TYPE, KP_BASE + 4)
+#define KP_CFG_WRITE		_IO(KP_TYPE, KP_BASE + 5)
+
+/* ------------------------------------------------------------------ */
+/*
+ * KP_PLUGIN_OPEN - WD_KernelPlugInOpen: calls the plugin's KP_Open with a
+ * copy of @data_size bytes at @data as pOpenData.  One plugin open per file
+ * descriptor; a second one fails with EBUSY.  KP_Open returning FALSE
+ * fails the ioctl with EPERM.
+ */
+struct kp_plugin_open {
+	__u32	argsz;
+	__u32	flags;
+	__u64	data;			/* user pointer, may be 0 */
+	__u32	data_size;
+	__u32	__pad;
+};
+#define KP_PLUGIN_OPEN		_IO(KP_TYPE, KP_BASE + 6)
+
+/* KP_PLUGIN_CLOSE - WD_KernelPlugInClose: calls KP_Close.  No argument. */
+#define KP_PLUGIN_CLOSE		_IO(KP_TYPE, KP_BASE + 7)
+
+/*
+ * KP_PLUGIN_CALL - WD_KernelPlugInCall: calls KP_Call with @message and a
+ * kernel copy of the @data_size bytes at @data as pData; the buffer is
+ * copied back to @data afterwards (in/out).  @result is dwResult.
+ */
+struct kp_plugin_call {
+	__u32	argsz;
+	__u32	flags;
+	__u32	message;		/* in: dwMessage */
+	__u32	result;			/* out: dwResult */
+	__u64	data;			/* in: user pointer to pData, may be 0 */
+	__u32	data_size;		/* in: bytes at @data */
+	__u32	__pad;
+};
+#define KP_PLUGIN_CALL		_IO(KP_TYPE, KP_BASE + 8)
+
+/* ------------------------------------------------------------------ */
+/*
+ * Interrupt transfer commands: run in the hard-IRQ handler, in order,
+ * before KP_IntAtIrql / KP_IntAtIrqlMSI.  They let a level-triggered INTx
+ * be acknowledged with no plugin code ("read status, write it to ack").
+ *
+ * KP_TRANS_READ reads BAR @bar at @offset into the command's slot.  With a
+ * non-zero @mask it is also the ownership test: when (value & @mask) == 0
+ * the interrupt is not this device's, the remaining commands and the
+ * plugin's handler are skipped and the runtime returns IRQ_NONE.
+ * KP_TRANS_WRITE writes @value; with KP_TRANS_F_USE_READ it writes the
+ * value of the most recent KP_TRANS_READ instead (masked by @mask if set).
+ */
+struct kp_trans_cmd {
+	__u32	cmd;
+#define KP_TRANS_READ		1
+#define KP_TRANS_WRITE		2
+	__u32	flags;
+#define KP_TRANS_F_USE_READ	(1 << 0)
+	__u32	bar;
+	__u32	width;			/* 1, 2, 4 or 8 */
+	__u64	offset;
+	__u64	value;
+	__u64	mask;
+};
+
+/*
+ * KP_INT_ENABLE - WD_IntEnable with a Kernel PlugIn handle.  Calls
+ * KP_IntEnable(pDrvContext, kpCall, &pIntContext) with @message and a
+ * kernel copy of @data (as for KP_PLUGIN_CALL), allocates vectors and
+ * requests the interrupt(s).  Requires KP_PLUGIN_OPEN on this fd.  Only one
+ * fd of a device may have interrupts enabled (EBUSY otherwise).
+ *
+ * @mode: KP_INT_MODE_AUTO tries MSI-X, then MSI, then INTx.
+ * @nvec: vectors wanted (1..KP_MAX_VECTORS; INTx always gets 1).  On
+ * return @mode and @nvec say what was granted.
+ * @max_backlog: 0 = unlimited; otherwise notifications beyond this many
+ * unconsumed ones are dropped and counted in kp_int_wait.lost.
+ */
+struct kp_int_enable {
+	__u32	argsz;
+	__u32	flags;
+	__u32	mode;			/* in/out */
+#define KP_INT_MODE_AUTO	0
+#define KP_INT_MODE_INTX	1
+#define KP_INT_MODE_MSI		2
+#define KP_INT_MODE_MSIX	3
+	__u32	nvec;			/* in/out */
+	__u32	message;		/* in: kpCall->dwMessage */
+	__u32	result;			/* out: kpCall->dwResult */
+	__u64	data;			/* in/out: kpCall->pData, may be 0 */
+	__u32	data_size;
+	__u32	ntrans;			/* in: number of transfer commands */
+	__u64	trans;			/* in: user pointer to kp_trans_cmd[] */
+	__u64	max_backlog;		/* in */
+};
+#define KP_INT_ENABLE		_IO(KP_TYPE, KP_BASE + 9)
+
+/*
+ * KP_INT_DISABLE - WD_IntDisable: frees the interrupt, waits for running
+ * DPCs, calls KP_IntDisable and wakes every waiter with KP_WAIT_STOPPED.
+ */
+#define KP_INT_DISABLE		_IO(KP_TYPE, KP_BASE + 10)
+
+/*
+ * KP_INT_WAIT - WD_IntWait: sleeps until a DPC has notified user mode
+ * (its return value is how many notifications it made) and consumes one
+ * notification.  Returns 0 with KP_WAIT_STOPPED set when interrupts were
+ * disabled, the device went away or the fd was closed by its owner;
+ * EINTR on a signal.  With KP_WAIT_NONBLOCK it fails with EAGAIN instead
+ * of sleeping.  poll() reports EPOLLIN when a notification is pending and
+ * EPOLLHUP once stopped.
+ */
+struct kp_int_wait {
+	__u32	argsz;
+	__u32	flags;
+#define KP_WAIT_NONBLOCK	(1 << 0)	/* in */
+#define KP_WAIT_STOPPED		(1 << 1)	/* out */
+	__u64	counter;		/* out: ordinal of this notification */
+	__u64	pending;		/* out: notifications still queued */
+	__u64	lost;			/* out: dropped by max_backlog so far */
+	__u32	last_vector;		/* out: vector of the latest DPC */
+	__u32	__pad;
+};
+#define KP_INT_WAIT		_IO(KP_TYPE, KP_BASE + 11)
+
+/* ------------------------------------------------------------------ */
+/*
+ * Plug-and-play and power events (WD_EVENT.dwAction values).  After
+ * KP_EVENT_REGISTER, each event the runtime sees calls KP_Event; when it
+ * returns TRUE the event is queued for KP_EVENT_WAIT (poll: EPOLLPRI).
+ */
+#define KP_EVENT_INSERT		(1 << 0)	/* WD_INSERT */
+#define KP_EVENT_REMOVE		(1 << 1)	/* WD_REMOVE */
+#define KP_EVENT_POWER_D0	(1 << 4)	/* WD_POWER_CHANGED_D0 (resume) */
+#define KP_EVENT_POWER_D3	(1 << 7)	/* WD_POWER_CHANGED_D3 (suspend) */
+#define KP_EVENT_ALL		(KP_EVENT_INSERT | KP_EVENT_REMOVE | \
+				 KP_EVENT_POWER_D0 | KP_EVENT_POWER_D3)
+
+struct kp_event_register {
+	__u32	argsz;
+	__u32	flags;
+	__u32	actions;		/* in: KP_EVENT_* mask, 0 unregisters */
+	__u32	__pad;
+};
+#define KP_EVENT_REGISTER	_IO(KP_TYPE, KP_BASE + 12)
+
+struct kp_event_wait {
+	__u32	argsz;
+	__u32	flags;			/* KP_WAIT_NONBLOCK in, KP_WAIT_STOPPED out */
+	__u32	action;			/* out: one KP_EVENT_* bit */
+	__u32	__pad;
+	__u64	seq;			/* out: 1, 2, ... per fd */
+	__u64	lost;			/* out: events dropped, queue full */
+};
+#define KP_EVENT_WAIT		_IO(KP_TYPE, KP_BASE + 13)
+
+/* ------------------------------------------------------------------ */
+/* KP_GET_STATS - the counters also shown in sysfs, read atomically-ish. */
+struct kp_stats {
+	__u32	argsz;
+	__u32	flags;
+	__u64	interrupts;		/* hard IRQs that were ours */
+	__u64	spurious;		/* hard IRQs answered IRQ_NONE */
+	__u64	dpc_requests;		/* IntAtIrql* TRUE returns */
+	__u64	dpcs;			/* DPC (KP_IntAtDpc*) calls */
+	__u64	dpc_count_sum;		/* sum of dwCount over DPC calls */
+	__u64	notifications;		/* sum of DPC return values */
+	__u64	lost;			/* notifications dropped by backlog */
+	__u64	calls;			/* KP_Call invocations */
+};
+#define KP_GET_STATS		_IO(KP_TYPE, KP_BASE + 14)
+
+#endif /* _UAPI_LINUX_KP_H */

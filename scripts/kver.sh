@@ -1,0 +1,23 @@
+#!/bin/sh
+# Prints the version of the Debian amd64 kernel the QEMU target boots: the
+# newest one that has its image, modules and build headers installed.
+# KVER in the environment wins.  Never hard-code a version anywhere else.
+set -eu
+if [ -n "${KVER:-}" ]; then
+	echo "$KVER"
+	exit 0
+fi
+best=
+for dir in /lib/modules/*-amd64; do
+	[ -d "$dir" ] || continue
+	v=${dir##*/}
+	[ -f "/boot/vmlinuz-$v" ] && [ -d "$dir/build" ] || continue
+	best="$best$v
+"
+done
+v=$(printf '%s' "$best" | sort -V | tail -n 1)
+if [ -z "$v" ]; then
+	echo "kver.sh: no Debian amd64 kernel with headers found (run 'make deps')" >&2
+	exit 1
+fi
+echo "$v"

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kp_edu.c - a Kernel PlugIn for QEMU's "edu" educational PCI device.
+ *
+ * Written against the Kernel PlugIn API (kp/kp_plugin.h); the runtime
+ * (kp_runtime.ko) binds the device and exposes it as /dev/kp/kp_edu<n>.
+ * User mode talks to this plugin with KP_Call messages defined in
+ * ../kp_edu_msgs.h.
+ *
+ * The edu device (BAR0, 1 MiB of MMIO, 32-bit registers):
+ *   0x00 id		0xRRrr00ed
+ *   0x04 liveness	reads back the inverse of the value written
+ *   0x08 factorial	write n; read n! once status.busy clears
+ *   0x20 status	bit 0 busy, bit 7 raise interrupt 0x1 when done
+ *   0x24 irq status	pending interrupt causes
+ *   0x60 irq raise	irq_status |= value, interrupt
+ *   0x64 irq ack	irq_status &= ~value (INTx de-asserts at 0)
+ *
+ * Contexts: KP_Open/Close/Call/IntEnable/IntDisable/Event run in process
+ * context and may sleep; the two IntAtIrql handlers run in hard IRQ and
+ * only touch registers and KP_INTERLOCKED counters; the DPCs run in a
+ * tasklet and must not sleep.
+ */
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+
+#include <kp/kp_plugin.h>
+
+#include "../kp_edu_msgs.h"
+
+/* Per open (KP_Open's driver context) */
+struct kp_edu_ctx {
+	HANDLE		hwd;		/* the runtime's open handle */
+	void __iomem	*regs;		/* BAR0 */
+	KP_SPINLOCK	*private_lock;	/* LOCK_HAMMER lock 1 */
+	KP_INTERLOCKED	notify_every;	/* NOTIFY_EVERY k, >= 1 */
+};
+
+/* Per KP_IntEnable (the interrupt context) */
+struct kp_edu_int {
+	struct kp_edu_ctx	*ctx;
+	void __iomem		*regs;
+	KP_INTERLOCKED		irqs;	/* interrupts that requested a DPC */
+	KP_INTERLOCKED		seen;	/* DPC requests handled by the DPC */
+};
+
+/*
+ * LOCK_HAMMER lock 0 is shared by all opens, so that two threads contend
+ * whatever fds they use.  Created by the first KP_Open, freed by the last
+ * KP_Close (the plugin has no unload callback of its own).
+ */
+static DEFINE_MUTEX(kp_edu_shared_mutex);
+static KP_SPINLOCK *kp_edu_contended_lock;
+static unsigned int kp_edu_opens;
+
+/* Serializes factorial computations: the device runs one at a time. */
+static DEFINE_MUTEX(kp_edu_fact_mutex);
+
+static u32 kp_edu_rd(struct kp_edu_ctx *ctx, u32 reg)
+{
+	return ioread32(ctx->regs + reg);
+}
+
+static void kp_edu_wr(struct kp_edu_ctx *ctx, u32 reg, u32 val)
+{
+	iowrite32(val, ctx->regs + reg);
+}
+
+/* ---- KP_Open / KP_Close --------------------------------------------- */
+
+static void __cdecl KP_edu_Close(PVOID pDrvContext);
+static void __cdecl KP_edu_Call(PVOID pDrvContext,
+				WD_KERNEL_PLUGIN_CALL *kpCall,
+				BOOL fIsKernelMode);
+static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
+				     WD_KERNEL_PLUGIN_CALL *kpCall,
+				     PVOID *ppIntContext);
+static void __cdecl KP_edu_IntDisable(PVOID pIntContext);
+static BOOL __cdecl KP_edu_IntAtIrql(PVOID pIntContext,
+				     BOOL *pfIsMyInterrupt);
+static DWORD __cdecl KP_edu_IntAtDpc(PVOID pIntContext, DWORD dwCount);
+static BOOL __cdecl KP_edu_IntAtIrqlMSI(PVOID pIntContext,
+					ULONG dwLastMessage,
+					DWORD dwReserved);
+static DWORD __cdecl KP_edu_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
+					ULONG dwLastMessage,
+					DWORD dwReserved);
+static BOOL __cdecl KP_edu_Event(PVOID pDrvContext, WD_EVENT *wd_event);
+
+static bool kp_edu_shared_get(void)
+{
+	bool ok = true;
+
+	mutex_lock(&kp_edu_shared_mutex);
+	if (!kp_edu_opens) {
+		kp_edu_contended_lock = kp_spinlock_init();
+		ok = kp_edu_contended_lock;
+	}
+	if (ok)
+		kp_edu_opens++;
+	mutex_unlock(&kp_edu_shared_mutex);
+	return ok;
+}
+
+static void kp_edu_shared_put(void)
+{
+	mutex_lock(&kp_edu_shared_mutex);
+	if (!--kp_edu_opens) {
+		kp_spinlock_uninit(kp_edu_contended_lock);
+		kp_edu_contended_lock = NULL;
+	}
+	mutex_unlock(&kp_edu_shared_mutex);
+}
+
+static BOOL __cdecl KP_edu_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
+				PVOID pOpenData, PVOID *ppDrvContext)
+{
+	struct kp_edu_ctx *ctx;
+
+	/* edu's registers live in the first 256 bytes of a 1 MiB BAR0 */
+	if (!kp_bar(hWD, 0) || kp_bar_size(hWD, 0) < 0x100)
+		return FALSE;
+
+	ctx = malloc(sizeof(*ctx));
+	if (!ctx)
+		return FALSE;
+	ctx->hwd = hWD;
+	ctx->regs = kp_bar(hWD, 0);
+	kp_interlocked_init(&ctx->notify_every);
+	kp_interlocked_set(&ctx->notify_every, 1);
+
+	ctx->private_lock = kp_spinlock_init();
+	if (!ctx->private_lock)
+		goto err_free_ctx;
+	if (!kp_edu_shared_get())
+		goto err_uninit_lock;
+
+	kpOpenCall->funcClose = KP_edu_Close;
+	kpOpenCall->funcCall = KP_edu_Call;
+	kpOpenCall->funcIntEnable = KP_edu_IntEnable;
+	kpOpenCall->funcIntDisable = KP_edu_IntDisable;
+	kpOpenCall->funcIntAtIrql = KP_edu_IntAtIrql;
+	kpOpenCall->funcIntAtDpc = KP_edu_IntAtDpc;
+	kpOpenCall->funcIntAtIrqlMSI = KP_edu_IntAtIrqlMSI;
+	kpOpenCall->funcIntAtDpcMSI = KP_edu_IntAtDpcMSI;
+	kpOpenCall->funcEvent = KP_edu_Event;
+
+	*ppDrvContext = ctx;
+	return TRUE;
+
+err_uninit_lock:
+	kp_spinlock_uninit(ctx->private_lock);
+err_free_ctx:
+	free(ctx);
+	return FALSE;
+}
+
+static void __cdecl KP_edu_Close(PVOID pDrvContext)
+{
+	struct kp_edu_ctx *ctx = pDrvContext;
+
+	/* no register access here: the device may already be gone */
+	kp_edu_shared_put();
+	kp_spinlock_uninit(ctx->private_lock);
+	kp_interlocked_uninit(&ctx->notify_every);
+	free(ctx);
+}
+
+/* ---- KP_Call messages ----------------------------------------------- */
+
+static DWORD kp_edu_version(struct kp_edu_ctx *ctx,
+			    WD_KERNEL_PLUGIN_CALL *kpCall, BOOL fIsKernelMode)
+{
+	struct kp_edu_version ver = {
+		.version = KP_EDU_VERSION,
+		.device_id = kp_edu_rd(ctx, KP_EDU_REG_ID),
+	};
+
+	strscpy(ver.text, "kp_edu Kernel PlugIn 1.0.0", sizeof(ver.text));
+	if (COPY_TO_USER_OR_KERNEL(kpCall->pData, &ver, sizeof(ver),
+				   fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	return KP_EDU_RES_OK;
+}
+
+static DWORD kp_edu_liveness(struct kp_edu_ctx *ctx,
+			     WD_KERNEL_PLUGIN_CALL *kpCall,
+			     BOOL fIsKernelMode)
+{
+	u32 val;
+
+	if (COPY_FROM_USER_OR_KERNEL(&val, kpCall->pData, sizeof(val),
+				     fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	kp_edu_wr(ctx, KP_EDU_REG_LIVENESS, val);
+	val = kp_edu_rd(ctx, KP_EDU_REG_LIVENESS);
+	COPY_TO_USER_OR_KERNEL(kpCall->pData, &val, sizeof(val),
+			       fIsKernelMode);
+	return KP_EDU_RES_OK;
+}
+
+/*
+ * Starts n! and polls the busy bit.  Process context: sleeps between
+ * polls, gives up after about a second.
+ */
+static DWORD kp_edu_factorial(struct kp_edu_ctx *ctx,
+			      WD_KERNEL_PLUGIN_CALL *kpCall,
+			      BOOL fIsKernelMode)
+{
+	struct kp_edu_factorial fact = {};
+	unsigned int tries = 50000;
+	size_t size = sizeof(fact.value);
+	DWORD res = KP_EDU_RES_OK;
+
+	/* a bare __u32 is accepted; flags only when the caller passed them */
+	if (kpCall->dwDataSize >= sizeof(fact))
+		size = sizeof(fact);
+	if (COPY_FROM_USER_OR_KERNEL(&fact, kpCall->pData, size,
+				     fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	if (fact.value > KP_EDU_FACT_MAX ||
+	    (fact.flags & ~KP_EDU_FACT_IRQ))
+		return KP_EDU_RES_INVALID;
+
+	mutex_lock(&kp_edu_fact_mutex);
+	if (fact.flags & KP_EDU_FACT_IRQ)
+		kp_edu_wr(ctx, KP_EDU_REG_STATUS, KP_EDU_STATUS_IRQ_FACT);
+	kp_edu_wr(ctx, KP_EDU_REG_FACTORIAL, fact.value);
+	while (kp_edu_rd(ctx, KP_EDU_REG_STATUS) & KP_EDU_STATUS_BUSY) {
+		if (!--tries) {
+			res = KP_EDU_RES_TIMEOUT;
+			break;
+		}
+		usleep_range(10, 20);
+	}
+	if (res == KP_EDU_RES_OK)
+		fact.value = kp_edu_rd(ctx, KP_EDU_REG_FACTORIAL);
+	if (fact.flags & KP_EDU_FACT_IRQ)
+		kp_edu_wr(ctx, KP_EDU_REG_STATUS, 0);
+	mutex_unlock(&kp_edu_fact_mutex);
+
+	if (res == KP_EDU_RES_OK)
+		COPY_TO_USER_OR_KERNEL(kpCall->pData, &fact.value,
+				       sizeof(fact.value), fIsKernelMode);
+	return res;
+}
+
+/*
+ * Takes and releases a KP_SPINLOCK in a loop, holding it ~1.5 us.  Used
+ * to exercise the kp:kp_lock_* tracepoints: two threads on lock 0 contend,
+ * lock 1 is this open's alone.
+ */
+static DWORD kp_edu_lock_hammer(struct kp_edu_ctx *ctx,
+				WD_KERNEL_PLUGIN_CALL *kpCall,
+				BOOL fIsKernelMode)
+{
+	struct kp_edu_lock_hammer lh;
+	KP_SPINLOCK *lock;
+	u32 i;
+
+	if (COPY_FROM_USER_OR_KERNEL(&lh, kpCall->pData, sizeof(lh),
+				     fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	if (!lh.iterations || lh.iterations > KP_EDU_HAMMER_MAX)
+		return KP_EDU_RES_INVALID;
+
+	switch (lh.lock_id) {
+	case KP_EDU_LOCK_CONTENDED:
+		lock = kp_edu_contended_lock;	/* alive: we are an open */
+		break;
+	case KP_EDU_LOCK_PRIVATE:
+		lock = ctx->private_lock;
+		break;
+	default:
+		return KP_EDU_RES_INVALID;
+	}
+
+	for (i = 0; i < lh.iterations; i++) {
+		kp_spinlock_wait(lock);
+		ndelay(1500);
+		kp_spinlock_release(lock);
+		if (!(i % 256))
+			cond_resched();
+	}
+	return KP_EDU_RES_OK;
+}
+
+static DWORD kp_edu_notify_every(struct kp_edu_ctx *ctx,
+				 WD_KERNEL_PLUGIN_CALL *kpCall,
+				 BOOL fIsKernelMode)
+{
+	struct kp_edu_notify_every ne;
+
+	if (COPY_FROM_USER_OR_KERNEL(&ne, kpCall->pData, sizeof(ne),
+				     fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	if (!ne.k || ne.k > INT_MAX)
+		return KP_EDU_RES_INVALID;
+	kp_interlocked_set(&ctx->notify_every, ne.k);
+	return KP_EDU_RES_OK;
+}
+
+static void __cdecl KP_edu_Call(PVOID pDrvContext,
+				WD_KERNEL_PLUGIN_CALL *kpCall,
+				BOOL fIsKernelMode)
+{
+	struct kp_edu_ctx *ctx = pDrvContext;
+
+	switch (kpCall->dwMessage) {
+	case KP_EDU_MSG_VERSION:
+		kpCall->dwResult = kp_edu_version(ctx, kpCall, fIsKernelMode);
+		break;
+	case KP_EDU_MSG_LIVENESS:
+		kpCall->dwResult = kp_edu_liveness(ctx, kpCall, fIsKernelMode);
+		break;
+	case KP_EDU_MSG_FACTORIAL:
+		kpCall->dwResult = kp_edu_factorial(ctx, kpCall,
+						    fIsKernelMode);
+		break;
+	case KP_EDU_MSG_LOCK_HAMMER:
+		kpCall->dwResult = kp_edu_lock_hammer(ctx, kpCall,
+						      fIsKernelMode);
+		break;
+	case KP_EDU_MSG_NOTIFY_EVERY:
+		kpCall->dwResult = kp_edu_notify_every(ctx, kpCall,
+						       fIsKernelMode);
+		break;
+	default:
+		kpCall->dwResult = KP_EDU_RES_NO_IMPL;
+		break;
+	}
+}
+
+/* ---- interrupts ----------------------------------------------------- */
+
+static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
+				     WD_KERNEL_PLUGIN_CALL *kpCall,
+				     PVOID *ppIntContext)
+{
+	struct kp_edu_ctx *ctx = pDrvContext;
+	struct kp_edu_int *ic;
+
+	ic = malloc(sizeof(*ic));
+	if (!ic)
+		return FALSE;
+	ic->ctx = ctx;
+	ic->regs = ctx->regs;
+	kp_interlocked_init(&ic->irqs);
+	kp_interlocked_init(&ic->seen);
+
+	/* start clean: nothing pending from before we were listening */
+	kp_edu_wr(ctx, KP_EDU_REG_IRQ_ACK, kp_edu_rd(ctx, KP_EDU_REG_IRQ_STATUS));
+
+	*ppIntContext = ic;
+	kpCall->dwResult = KP_EDU_RES_OK;
+	return TRUE;
+}
+
+static void __cdecl KP_edu_IntDisable(PVOID pIntContext)
+{
+	struct kp_edu_int *ic = pIntContext;
+
+	kp_interlocked_uninit(&ic->irqs);
+	kp_interlocked_uninit(&ic->seen);
+	free(ic);
+}
+
+/*
+ * Hard IRQ, INTx (possibly shared): ours only if irq_status is non-zero.
+ * Acknowledge exactly the pending causes so the line de-asserts.
+ */
+static BOOL __cdecl KP_edu_IntAtIrql(PVOID pIntContext,
+				     BOOL *pfIsMyInterrupt)
+{
+	struct kp_edu_int *ic = pIntContext;
+	u32 status = ioread32(ic->regs + KP_EDU_REG_IRQ_STATUS);
+
+	if (!status) {
+		*pfIsMyInterrupt = FALSE;
+		return FALSE;
+	}
+	iowrite32(status, ic->regs + KP_EDU_REG_IRQ_ACK);
+	*pfIsMyInterrupt = TRUE;
+	kp_interlocked_increment(&ic->irqs);
+	return TRUE;
+}
+
+/*
+ * Hard IRQ, MSI (never shared): always ours.  Acknowledge whatever is
+ * pending (it may already be acknowledged by transfer commands) and
+ * request the DPC.
+ */
+static BOOL __cdecl KP_edu_IntAtIrqlMSI(PVOID pIntContext,
+					ULONG dwLastMessage,
+					DWORD dwReserved)
+{
+	struct kp_edu_int *ic = pIntContext;
+	u32 status = ioread32(ic->regs + KP_EDU_REG_IRQ_STATUS);
+
+	if (status)
+		iowrite32(status, ic->regs + KP_EDU_REG_IRQ_ACK);
+	kp_interlocked_increment(&ic->irqs);
+	return TRUE;
+}
+
+/*
+ * DPC: @dwCount interrupts arrived since the last DPC.  Notify user mode
+ * once per k-th interrupt, counting across DPCs: of the interrupts
+ * seen+1 .. seen+dwCount, those that are multiples of k notify.
+ */
+static DWORD kp_edu_every_k(struct kp_edu_int *ic, DWORD dwCount)
+{
+	u32 k = kp_interlocked_read(&ic->ctx->notify_every);
+	u32 total;
+
+	if (k <= 1)
+		return dwCount;
+	total = kp_interlocked_add(&ic->seen, dwCount);
+	return total / k - (total - dwCount) / k;
+}
+
+static DWORD __cdecl KP_edu_IntAtDpc(PVOID pIntContext, DWORD dwCount)
+{
+	return kp_edu_every_k(pIntContext, dwCount);
+}
+
+static DWORD __cdecl KP_edu_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
+					ULONG dwLastMessage,
+					DWORD dwReserved)
+{
+	return kp_edu_every_k(pIntContext, dwCount);
+}
+
+/* ---- events --------------------------------------------------------- */
+
+static BOOL __cdecl KP_edu_Event(PVOID pDrvContext, WD_EVENT *wd_event)
+{
+	struct kp_edu_ctx *ctx = pDrvContext;
+
+	dev_info(&kp_pci_dev(ctx->hwd)->dev, "event 0x%x (#%u)\n",
+		 wd_event->dwAction, wd_event->hEvent);
+	return TRUE;	/* tell user mode about every event */
+}
+
+/* ---- KP_Init and the module ----------------------------------------- */
+
+BOOL __cdecl KP_Init(KP_INIT *kpInit)
+{
+	if (kpInit->dwVerWD != WD_VER)
+		return FALSE;
+
+	kpInit->funcOpen = KP_edu_Open;
+	strscpy(kpInit->cDriverName, KP_EDU_DRIVER_NAME,
+		sizeof(kpInit->cDriverName));
+	return TRUE;
+}
+
+static const struct pci_device_id kp_edu_ids[] = {
+	{ PCI_DEVICE(KP_EDU_VENDOR, KP_EDU_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, kp_edu_ids);
+
+KP_PLUGIN(kp_edu_ids);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Kernel PlugIn for QEMU's edu device");

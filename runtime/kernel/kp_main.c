@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kp_main.c - module init/exit of kp_runtime.ko: the "kp" class, the
+ * char-device region and the one cdev that covers all of its minors
+ * (open() finds the struct kp_device by minor, see kp_fops.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+
+#include "kp_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "kp_trace.h"
+
+struct class *kp_class;
+dev_t kp_devt;
+static struct cdev kp_cdev;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static char *kp_devnode(const struct device *dev, umode_t *mode)
+#else
+static char *kp_devnode(struct device *dev, umode_t *mode)
+#endif
+{
+	if (mode)
+		*mode = 0600;
+	return kasprintf(GFP_KERNEL, "kp/%s", dev_name(dev));
+}
+
+static int __init kp_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&kp_devt, 0, KP_MAX_MINORS, "kp");
+	if (ret)
+		return ret;
+
+	cdev_init(&kp_cdev, &kp_fops);
+	kp_cdev.owner = THIS_MODULE;
+	ret = cdev_add(&kp_cdev, kp_devt, KP_MAX_MINORS);
+	if (ret)
+		goto err_unregister_region;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	kp_class = class_create("kp");
+#else
+	kp_class = class_create(THIS_MODULE, "kp");
+#endif
+	if (IS_ERR(kp_class)) {
+		ret = PTR_ERR(kp_class);
+		goto err_del_cdev;
+	}
+	kp_class->devnode = kp_devnode;
+
+	pr_info("Kernel PlugIn runtime loaded (API %u, major %u)\n",
+		KP_API_VERSION, MAJOR(kp_devt));
+	return 0;
+
+err_del_cdev:
+	cdev_del(&kp_cdev);
+err_unregister_region:
+	unregister_chrdev_region(kp_devt, KP_MAX_MINORS);
+	return ret;
+}
+
+static void __exit kp_exit(void)
+{
+	/* plugins depend on our symbols: all of them are gone by now */
+	class_destroy(kp_class);
+	cdev_del(&kp_cdev);
+	unregister_chrdev_region(kp_devt, KP_MAX_MINORS);
+	kp_minors_destroy();
+}
+
+module_init(kp_init);
+module_exit(kp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kpgen Kernel PlugIn runtime");
+MODULE_AUTHOR("kpgen");

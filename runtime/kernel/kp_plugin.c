@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kp_plugin.c - plugin registration: KP_Init, name checks and one
+ * pci_driver per plugin, named after its cDriverName and owned by the
+ * plugin module.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kp_internal.h"
+
+static LIST_HEAD(kp_plugins);
+static DEFINE_MUTEX(kp_plugins_lock);
+
+/* cDriverName: NUL within 12 bytes, [A-Za-z_][A-Za-z0-9_]* */
+static bool kp_name_valid(const char *name)
+{
+	size_t len = strnlen(name, KP_DRIVER_NAME_LEN);
+	size_t i;
+
+	if (!len || len == KP_DRIVER_NAME_LEN)
+		return false;
+	if (!isalpha(name[0]) && name[0] != '_')
+		return false;
+	for (i = 1; i < len; i++)
+		if (!isalnum(name[i]) && name[i] != '_')
+			return false;
+	return true;
+}
+
+static struct kp_plugin *kp_plugin_find(const char *name)
+{
+	struct kp_plugin *plugin;
+
+	lockdep_assert_held(&kp_plugins_lock);
+	list_for_each_entry(plugin, &kp_plugins, node)
+		if (!strcmp(plugin->name, name))
+			return plugin;
+	return NULL;
+}
+
+int kp_plugin_register(struct module *owner,
+		       const struct pci_device_id *id_table,
+		       KP_FUNC_INIT_T init, struct kp_plugin **out)
+{
+	KP_INIT kpinit = { .dwVerWD = WD_VER };
+	struct kp_plugin *plugin;
+	int ret;
+
+	if (!owner || !id_table || !init || !out)
+		return -EINVAL;
+
+	if (!init(&kpinit)) {
+		pr_err("%s: KP_Init failed\n", owner->name);
+		return -EINVAL;
+	}
+	if (!kp_name_valid(kpinit.cDriverName)) {
+		pr_err("%s: invalid cDriverName\n", owner->name);
+		return -EINVAL;
+	}
+	if (!kpinit.funcOpen) {
+		pr_err("%s: KP_Init set no funcOpen\n", owner->name);
+		return -EINVAL;
+	}
+
+	plugin = kzalloc(sizeof(*plugin), GFP_KERNEL);
+	if (!plugin)
+		return -ENOMEM;
+
+	plugin->owner = owner;
+	plugin->open = kpinit.funcOpen;
+	strscpy(plugin->name, kpinit.cDriverName, sizeof(plugin->name));
+	ida_init(&plugin->index_ida);
+	plugin->pdrv.name = plugin->name;
+	plugin->pdrv.id_table = id_table;
+	plugin->pdrv.probe = kp_pci_probe;
+	plugin->pdrv.remove = kp_pci_remove;
+	plugin->pdrv.driver.pm = &kp_pm_ops;
+
+	mutex_lock(&kp_plugins_lock);
+	if (kp_plugin_find(plugin->name)) {
+		mutex_unlock(&kp_plugins_lock);
+		pr_err("%s: driver name %s already registered\n",
+		       owner->name, plugin->name);
+		ret = -EEXIST;
+		goto err_free_plugin;
+	}
+	list_add_tail(&plugin->node, &kp_plugins);
+	mutex_unlock(&kp_plugins_lock);
+
+	ret = __pci_register_driver(&plugin->pdrv, owner, owner->name);
+	if (ret)
+		goto err_del_plugin;
+
+	*out = plugin;
+	pr_info("plugin %s registered by module %s\n", plugin->name,
+		owner->name);
+	return 0;
+
+err_del_plugin:
+	mutex_lock(&kp_plugins_lock);
+	list_del(&plugin->node);
+	mutex_unlock(&kp_plugins_lock);
+err_free_plugin:
+	ida_destroy(&plugin->index_ida);
+	kfree(plugin);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kp_plugin_register);
+
+void kp_plugin_unregister(struct kp_plugin *plugin)
+{
+	if (!plugin)
+		return;
+
+	/* removes every device; no session can exist (module refs) */
+	pci_unregister_driver(&plugin->pdrv);
+
+	mutex_lock(&kp_plugins_lock);
+	list_del(&plugin->node);
+	mutex_unlock(&kp_plugins_lock);
+
+	pr_info("plugin %s unregistered\n", plugin->name);
+	ida_destroy(&plugin->index_ida);
+	kfree(plugin);
+}
+EXPORT_SYMBOL_GPL(kp_plugin_unregister);

@@ -1,0 +1,6 @@
+"""`python -m kpgen`"""
+import sys
+
+from kpgen.cli import main
+
+sys.exit(main())

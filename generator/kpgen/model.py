@@ -1,0 +1,246 @@
+"""From a validated description to the values the templates use."""
+import re
+
+from kpgen import __version__, schema
+from kpgen.errors import KpgenError
+
+C_TYPES = {"u8": "__u8", "u16": "__u16", "u32": "__u32", "u64": "__u64",
+           "s8": "__s8", "s16": "__s16", "s32": "__s32", "s64": "__s64",
+           "char": "char"}
+KERNEL_TYPES = {8: "u8", 16: "u16", 32: "u32", 64: "u64"}
+IO_READ = {8: "ioread8", 16: "ioread16", 32: "ioread32", 64: "readq"}
+IO_WRITE = {8: "iowrite8", 16: "iowrite16", 32: "iowrite32", 64: "writeq"}
+MODE_MACROS = {"legacy": "KP_INT_MODE_INTX", "msi": "KP_INT_MODE_MSI",
+               "msix": "KP_INT_MODE_MSIX"}
+MSG_ON_STACK_MAX = 256      # larger payloads are copied through malloc()
+
+
+def c_hex(value, width=32):
+    suffix = "ULL" if width > 32 or value > 0xffffffff else "U"
+    return "0x%x%s" % (value, suffix) if value > 9 else "%d%s" % (value,
+                                                                   suffix)
+
+
+def comment(text):
+    """Text made safe for a C block comment, on one line."""
+    text = " ".join(str(text).split())
+    return text.replace("*/", "* /").replace("/*", "/ *")
+
+
+def c_string(text):
+    out = []
+    for ch in str(text):
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append("\\x%02x" % (ord(ch) & 0xff) if ord(ch) < 256
+                       else "?")
+    return '"' + "".join(out) + '"'
+
+
+def code_lines(code):
+    """A `code:` body as lines, 8 leading spaces turned into tabs."""
+    lines = []
+    for line in code.rstrip().split("\n"):
+        line = line.rstrip()
+        m = re.match(r"^( {8})+", line)
+        if m:
+            line = "\t" * (len(m.group(0)) // 8) + line[len(m.group(0)):]
+        lines.append(line)
+    return lines
+
+
+class Symbols:
+    """Detects two entities that would generate the same C name."""
+
+    def __init__(self, filename):
+        self.filename = filename
+        self.seen = {}
+
+    def add(self, symbol, obj, key, what):
+        if symbol in self.seen:
+            first_what, first_line = self.seen[symbol]
+            raise KpgenError("%s would generate the C name %s, already "
+                             "generated for %s at line %d: rename one of "
+                             "them" % (what, symbol, first_what, first_line),
+                             self.filename, obj.line(key), obj.path(key))
+        self.seen[symbol] = (what, obj.line(key))
+
+
+def build(d, filename, runtime="/usr/src/kp-runtime"):
+    """Returns the template context for description ``d``."""
+    name = d.name
+    up = name.upper()
+    syms = Symbols(filename)
+
+    bars, registers = [], []
+    for bar in d.bars:
+        b = {"index": bar.index, "name": bar.name,
+             "macro": "%s_BAR_%s" % (up, bar.name.upper()),
+             "type": bar.type, "is_io": bar.type == "io",
+             "size": bar.size, "size_hex": c_hex(bar.size, 64)
+             if bar.size is not None else None,
+             "description": comment(bar.description), "registers": []}
+        syms.add(b["macro"], bar, "name", "BAR %r" % bar.name)
+        syms.add(b["macro"] + "_SIZE", bar, "name", "BAR %r" % bar.name)
+        for reg in bar.registers:
+            w = reg.width
+            r = {"name": reg.name, "bar": b, "offset": reg.offset,
+                 "offset_hex": "0x%02x" % reg.offset,
+                 "macro": "%s_REG_%s" % (up, reg.name.upper()),
+                 "width": w, "bytes": w // 8, "access": reg.access,
+                 "readable": reg.access != "wo",
+                 "writable": reg.access != "ro",
+                 "ktype": KERNEL_TYPES[w], "utype": "__u%d" % w,
+                 "ioread": IO_READ[w], "iowrite": IO_WRITE[w],
+                 "read_fn": "%s_read_%s" % (name, reg.name),
+                 "write_fn": "%s_write_%s" % (name, reg.name),
+                 "description": comment(reg.description), "fields": []}
+            syms.add(r["macro"], reg, "name", "register %r" % reg.name)
+            for bf in reg.fields:
+                msb, lsb = bf.bits
+                mask = ((1 << (msb - lsb + 1)) - 1) << lsb
+                f = {"name": bf.name,
+                     "macro": "%s_%s_%s" % (up, reg.name.upper(),
+                                            bf.name.upper()),
+                     "msb": msb, "lsb": lsb, "mask": mask,
+                     "mask_hex": c_hex(mask, w),
+                     "bits": str(msb) if msb == lsb else "%d:%d" % (msb,
+                                                                   lsb),
+                     "description": comment(bf.description)}
+                syms.add(f["macro"], bf, "name", "bit field %r" % bf.name)
+                syms.add(f["macro"] + "_SHIFT", bf, "name",
+                         "bit field %r" % bf.name)
+                r["fields"].append(f)
+            b["registers"].append(r)
+            registers.append(r)
+        bars.append(b)
+    regs_by_name = {r["name"]: r for r in registers}
+
+    irq = d.interrupts
+    mode = irq.mode if irq is not None else "none"
+    if mode == "auto":
+        modes = list(irq.prefer) or ["msix", "msi", "legacy"]
+    elif mode == "none":
+        modes = []
+    else:
+        modes = [mode]
+    vectors = irq.vectors if irq is not None else 1
+
+    def steps(key):
+        out = []
+        for step in (irq[key] if irq is not None else []):
+            if step.read is not None:
+                reg = regs_by_name[step.read]
+                mask = step.mask or 0
+                out.append({"op": "read", "reg": reg, "mask": mask,
+                            "mask_hex": c_hex(mask, reg["width"]),
+                            "use_read": False, "value": 0,
+                            "value_hex": "0"})
+            else:
+                reg = regs_by_name[step.write]
+                use_read = step.value == "read"
+                mask = step.mask or 0
+                value = 0 if use_read else step.value
+                if not use_read and mask:
+                    value &= mask
+                out.append({"op": "write", "reg": reg, "mask": mask,
+                            "mask_hex": c_hex(mask, reg["width"]),
+                            "use_read": use_read, "value": value,
+                            "value_hex": c_hex(value, reg["width"])})
+        return out
+
+    ack = steps("acknowledge")
+    raise_steps = steps("raise")
+
+    messages = []
+    for msg in d.messages:
+        size, layout = schema.payload_layout(msg)
+        members, npad = [], 0
+        for item, what, offset in layout:
+            if item == "pad":
+                members.append({"decl": "__u8 __pad%d[%d];" % (npad, what),
+                                "comment": "explicit padding",
+                                "offset": offset, "pad": True})
+                npad += 1
+                continue
+            f = what
+            decl = "%s %s" % (C_TYPES[f.type], f.name)
+            if f.count is not None:
+                decl += "[%d]" % f.count
+            members.append({"decl": decl + ";", "name": f.name,
+                            "type": f.type, "count": f.count,
+                            "is_array": f.count is not None,
+                            "out": f in msg.output,
+                            "comment": comment(("out" if f in msg.output
+                                                else "in") +
+                                               (": " + f.description
+                                                if f.description else "")),
+                            "offset": offset, "pad": False})
+        m = {"name": msg.name, "id": msg.id,
+             "macro": "%s_MSG_%s" % (up, msg.name.upper()),
+             "struct": "%s_msg_%s" % (name, msg.name),
+             "handler": "%s_on_%s" % (name, msg.name),
+             "dispatch": "%s_call_%s" % (name, msg.name),
+             "description": comment(msg.description),
+             "size": size, "has_payload": size > 0,
+             "on_stack": size <= MSG_ON_STACK_MAX,
+             "members": members,
+             "fields": [x for x in members if not x["pad"]],
+             "inputs": [f.name for f in msg.input],
+             "outputs": [f.name for f in msg.output],
+             "code": code_lines(msg.code) if msg.code else None}
+        syms.add(m["macro"], msg, "name", "message %r" % msg.name)
+        messages.append(m)
+
+    events = set(d.events)
+    event_bits = []
+    if "insert" in events:
+        event_bits.append("KP_EVENT_INSERT")
+    if "remove" in events:
+        event_bits.append("KP_EVENT_REMOVE")
+    if "power" in events:
+        event_bits += ["KP_EVENT_POWER_D0", "KP_EVENT_POWER_D3"]
+
+    pci = d.pci
+    any_id = "PCI_ANY_ID"
+    return {
+        "kpgen_version": __version__,
+        "name": name, "NAME": up,
+        "description": comment(d.description or "%s PCI device" % name),
+        "version": d.version,
+        "author": d.author,
+        "pci": {
+            "vendor": "0x%04x" % pci.vendor,
+            "device": "0x%04x" % pci.device,
+            "subvendor": "0x%04x" % pci.subsystem_vendor
+            if pci.subsystem_vendor is not None else any_id,
+            "subdevice": "0x%04x" % pci.subsystem_device
+            if pci.subsystem_device is not None else any_id,
+            "class": "0x%06x" % pci["class"]
+            if pci["class"] is not None else None,
+            "class_mask": "0x%06x" % (pci.class_mask
+                                      if pci.class_mask is not None
+                                      else 0xffffff),
+        },
+        "bars": bars,
+        "registers": registers,
+        "has_reg64": any(r["width"] == 64 for r in registers),
+        "irq": {"mode": mode, "modes": modes,
+                "mode_macros": [MODE_MACROS[m] for m in modes],
+                "legacy": "legacy" in modes,
+                "msi": "msi" in modes or "msix" in modes,
+                "vectors": vectors, "ack": ack, "raise": raise_steps,
+                "ack_reads": any(s["op"] == "read" for s in ack),
+                "ack_tests": any(s["op"] == "read" and s["mask"]
+                                 for s in ack)},
+        "messages": messages,
+        "events": {"insert": "insert" in events,
+                   "remove": "remove" in events,
+                   "power": "power" in events,
+                   "any": bool(events),
+                   "mask": " | ".join(event_bits) or "0"},
+        "runtime": runtime,
+    }

@@ -21,8 +21,13 @@ help:
 deps:
 	@scripts/deps.sh
 
+# Order matters: plugins link against the runtime's Module.symvers, apps
+# against libkp.
+SUBDIRS	:= runtime examples/reference examples/edu/kernel examples/edu/app \
+	   tests/target/progs tests/target/kmod
+
 build:
-	$(MAKE) -C tests/target/kmod
+	@set -e; for d in $(SUBDIRS); do $(MAKE) -s -C $$d; done
 
 test: build
 	$(PYTEST) tests
@@ -45,5 +50,5 @@ demo: build
 		done; true'
 
 clean:
-	$(MAKE) -C tests/target/kmod clean
+	@for d in $(SUBDIRS); do $(MAKE) -s -C $$d clean; done
 	rm -rf build

@@ -36,6 +36,15 @@
 #define KP_EDU_MSG_NOTIFY_EVERY	5	/* struct kp_edu_notify_every, in */
 
 /* Results (dwResult) */
+/*
+ * kpCall->dwMessage values for KP_IntEnable: who acknowledges interrupts.
+ * With transfer commands (READ 0x24 masked, WRITE it to 0x64) the runtime
+ * has acked and proven ownership before KP_IntAtIrql runs, so the plugin
+ * must not test irq_status again: it reads 0 by then.
+ */
+#define KP_EDU_INTEN_PLUGIN_ACK	0
+#define KP_EDU_INTEN_TRANS_ACK	1
+
 #define KP_EDU_RES_OK		0
 #define KP_EDU_RES_NO_IMPL	1	/* unknown message */
 #define KP_EDU_RES_BAD_SIZE	2	/* pData too small (or missing) */

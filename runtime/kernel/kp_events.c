@@ -138,11 +138,11 @@ long kp_ioctl_event_wait(struct kp_session *sess, void __user *uarg)
 	gen = sess->flush_gen;
 	for (;;) {
 		if (sess->ev_count) {
-			struct kp_event_entry *e = &sess->ev_queue[sess->ev_head];
+			u32 head = sess->ev_head;
 
-			ew.action = e->action;
-			ew.seq = e->seq;
-			sess->ev_head = (sess->ev_head + 1) % KP_EVENT_QUEUE_LEN;
+			ew.action = sess->ev_queue[head].action;
+			ew.seq = sess->ev_queue[head].seq;
+			sess->ev_head = (head + 1) % KP_EVENT_QUEUE_LEN;
 			sess->ev_count--;
 			break;
 		}

@@ -17,8 +17,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
-
+#include "kp_compat.h"
 #include "kp_internal.h"
 
 /* ---- open / release / flush ---------------------------------------- */
@@ -292,13 +291,15 @@ static int kp_cfg_access(struct pci_dev *pdev, struct kp_rw *rw, bool write)
 	switch (rw->width) {
 	case 1:
 		if (write)
-			return pci_user_write_config_byte(pdev, where, rw->value);
+			return pci_user_write_config_byte(pdev, where,
+							  rw->value);
 		ret = pci_user_read_config_byte(pdev, where, &val8);
 		rw->value = val8;
 		return ret;
 	case 2:
 		if (write)
-			return pci_user_write_config_word(pdev, where, rw->value);
+			return pci_user_write_config_word(pdev, where,
+							  rw->value);
 		ret = pci_user_read_config_word(pdev, where, &val16);
 		rw->value = val16;
 		return ret;
@@ -486,7 +487,7 @@ static int kp_mmap(struct file *file, struct vm_area_struct *vma)
 	if (bar >= KP_NUM_BARS)
 		return -EINVAL;
 
-	/* not kdev->rwsem: its holders may fault on user memory */
+	/* map_lock, not kdev->rwsem: we hold mmap_lock (lock order) */
 	down_read(&kdev->map_lock);
 	if (READ_ONCE(kdev->removed)) {
 		ret = -ENODEV;
@@ -501,11 +502,7 @@ static int kp_mmap(struct file *file, struct vm_area_struct *vma)
 
 	vma->vm_private_data = sess;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-#else
-	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-#endif
+	kp_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &kp_vm_ops;
 out_unlock:
 	up_read(&kdev->map_lock);
@@ -521,5 +518,4 @@ const struct file_operations kp_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.poll		= kp_poll,
 	.mmap		= kp_mmap,
-	.llseek		= no_llseek,
 };

@@ -76,7 +76,7 @@ struct kp_irq {
 	struct kp_session	*owner;		/* the enabling session */
 	u32			mode;		/* KP_INT_MODE_INTX/MSI/MSIX */
 	u32			nvec;
-	void			*int_ctx;	/* KP_IntEnable's *ppIntContext */
+	void			*int_ctx;	/* *ppIntContext */
 	KP_FUNC_INT_DISABLE	int_disable;
 	KP_FUNC_INT_AT_IRQL	at_irql;
 	KP_FUNC_INT_AT_DPC	at_dpc;
@@ -112,7 +112,7 @@ struct kp_device {
 	struct rw_semaphore	rwsem;
 	struct mutex		lock;
 	struct rw_semaphore	map_lock;	/* mmap faults vs. remove */
-	bool			removed;	/* under both, read with either */
+	bool			removed;	/* set under both locks */
 	struct list_head	sessions;
 	struct kp_irq		*irq;		/* under @lock */
 	u32			irq_mode;	/* for sysfs, 0 = none */
@@ -136,7 +136,7 @@ struct kp_session {
 	struct kp_device	*kdev;		/* holds a kref */
 	struct list_head	node;		/* in kdev->sessions */
 	fl_owner_t		owner;		/* files_struct at open() */
-	struct address_space	*mapping;	/* for zapping mmaps on remove */
+	struct address_space	*mapping;	/* mmaps, zapped on remove */
 	struct module		*mod;		/* plugin module reference */
 
 	/* plugin open: written under @rwsem (write) and kdev->lock */
@@ -148,11 +148,11 @@ struct kp_session {
 	/* notifications and events, under @lock */
 	spinlock_t		lock;
 	wait_queue_head_t	wq;
-	u32			flush_gen;	/* bumped by the owner's flush */
+	u32			flush_gen;	/* ++ by the owner's flush */
 	enum kp_int_state	int_state;
 	u64			max_backlog;
 	u64			int_queued;	/* notifications not consumed */
-	u64			int_counter;	/* ordinal of the last consumed */
+	u64			int_counter;	/* last consumed ordinal */
 	u64			int_lost;
 	u32			last_vector;
 
@@ -173,7 +173,6 @@ int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id);
 void kp_pci_remove(struct pci_dev *pdev);
 struct kp_device *kp_device_open(unsigned int minor, struct module **mod);
 void kp_device_put(struct kp_device *kdev);
-extern const struct attribute_group *kp_dev_groups[];
 void kp_minors_destroy(void);
 
 /* kp_fops.c */

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "kp_compat.h"
 #include "kp_internal.h"
 #include "kp_trace.h"
 
@@ -159,7 +160,7 @@ static int kp_alloc_vectors(struct pci_dev *pdev, u32 *mode, u32 nvec)
 	case KP_INT_MODE_INTX:
 		if (!pdev->pin || !pdev->irq)
 			return -EOPNOTSUPP;
-		return pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_LEGACY);
+		return pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
 	default:
 		if (pdev->msix_cap) {
 			ret = pci_alloc_irq_vectors(pdev, 1, nvec,
@@ -179,7 +180,7 @@ static int kp_alloc_vectors(struct pci_dev *pdev, u32 *mode, u32 nvec)
 		if (!pdev->pin || !pdev->irq)
 			return -EOPNOTSUPP;
 		*mode = KP_INT_MODE_INTX;
-		return pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_LEGACY);
+		return pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
 	}
 }
 

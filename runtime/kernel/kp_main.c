@@ -11,8 +11,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/version.h>
-
+#include "kp_compat.h"
 #include "kp_internal.h"
 
 #define CREATE_TRACE_POINTS
@@ -22,11 +21,7 @@ struct class *kp_class;
 dev_t kp_devt;
 static struct cdev kp_cdev;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-static char *kp_devnode(const struct device *dev, umode_t *mode)
-#else
-static char *kp_devnode(struct device *dev, umode_t *mode)
-#endif
+static char *kp_devnode(KP_DEVNODE_CONST struct device *dev, umode_t *mode)
 {
 	if (mode)
 		*mode = 0600;
@@ -47,11 +42,7 @@ static int __init kp_init(void)
 	if (ret)
 		goto err_unregister_region;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	kp_class = class_create("kp");
-#else
-	kp_class = class_create(THIS_MODULE, "kp");
-#endif
+	kp_class = kp_class_create("kp");
 	if (IS_ERR(kp_class)) {
 		ret = PTR_ERR(kp_class);
 		goto err_del_cdev;

@@ -165,7 +165,7 @@ static const struct attribute_group kp_dev_group = {
 	.attrs = kp_dev_attrs,
 };
 
-const struct attribute_group *kp_dev_groups[] = {
+static const struct attribute_group *kp_dev_groups[] = {
 	&kp_dev_group,
 	NULL,
 };

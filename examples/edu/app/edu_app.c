@@ -44,16 +44,6 @@
 #include "libkp.h"
 #include "../kp_edu_msgs.h"
 
-/*
- * KP_IntEnable message telling the plugin that transfer commands
- * acknowledge the interrupt (its KP_IntAtIrql then must not test
- * irq_status, which the commands already cleared).  Proposed for
- * kp_edu_msgs.h; until the plugin knows it, it is ignored.
- */
-#ifndef KP_EDU_INTEN_TRANS_ACK
-#define KP_EDU_INTEN_TRANS_ACK	1
-#endif
-
 static const char *dev_path;
 
 /* ---- small helpers -------------------------------------------------- */

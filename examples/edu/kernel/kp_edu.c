@@ -44,6 +44,7 @@ struct kp_edu_int {
 	void __iomem		*regs;
 	KP_INTERLOCKED		irqs;	/* interrupts that requested a DPC */
 	KP_INTERLOCKED		seen;	/* DPC requests handled by the DPC */
+	BOOL			trans_ack; /* transfer commands ack for us */
 };
 
 /*
@@ -349,9 +350,11 @@ static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
 	ic->regs = ctx->regs;
 	kp_interlocked_init(&ic->irqs);
 	kp_interlocked_init(&ic->seen);
+	ic->trans_ack = kpCall->dwMessage == KP_EDU_INTEN_TRANS_ACK;
 
 	/* start clean: nothing pending from before we were listening */
-	kp_edu_wr(ctx, KP_EDU_REG_IRQ_ACK, kp_edu_rd(ctx, KP_EDU_REG_IRQ_STATUS));
+	kp_edu_wr(ctx, KP_EDU_REG_IRQ_ACK,
+		  kp_edu_rd(ctx, KP_EDU_REG_IRQ_STATUS));
 
 	*ppIntContext = ic;
 	kpCall->dwResult = KP_EDU_RES_OK;
@@ -369,14 +372,23 @@ static void __cdecl KP_edu_IntDisable(PVOID pIntContext)
 
 /*
  * Hard IRQ, INTx (possibly shared): ours only if irq_status is non-zero.
- * Acknowledge exactly the pending causes so the line de-asserts.
+ * Acknowledge exactly the pending causes so the line de-asserts.  When
+ * transfer commands ack, the runtime only calls us once their masked read
+ * proved the interrupt ours, and irq_status is already 0.
  */
 static BOOL __cdecl KP_edu_IntAtIrql(PVOID pIntContext,
 				     BOOL *pfIsMyInterrupt)
 {
 	struct kp_edu_int *ic = pIntContext;
-	u32 status = ioread32(ic->regs + KP_EDU_REG_IRQ_STATUS);
+	u32 status;
 
+	if (ic->trans_ack) {
+		*pfIsMyInterrupt = TRUE;
+		kp_interlocked_increment(&ic->irqs);
+		return TRUE;
+	}
+
+	status = ioread32(ic->regs + KP_EDU_REG_IRQ_STATUS);
 	if (!status) {
 		*pfIsMyInterrupt = FALSE;
 		return FALSE;

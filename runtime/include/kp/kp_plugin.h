@@ -119,7 +119,13 @@ typedef struct {
 } KP_INIT;
 typedef BOOL (__cdecl *KP_FUNC_INIT_T)(KP_INIT *kpInit);
 
-/* KP_Open's argument (B.7.5); members left NULL are simply not called */
+/*
+ * KP_Open's argument (B.7.5); members left NULL are simply not called,
+ * with these defaults on the interrupt path: no funcIntAtIrql - the
+ * transfer commands decide (a DPC when they claimed the interrupt); no
+ * funcIntAtIrqlMSI - every MSI requests a DPC; no DPC function - user
+ * mode is notified dwCount times.
+ */
 typedef struct _KP_OPEN_CALL {
 	KP_FUNC_CLOSE			funcClose;
 	KP_FUNC_CALL			funcCall;
@@ -233,7 +239,9 @@ int kp_interlocked_exchange(KP_INTERLOCKED *target, int val);
 /*
  * hWD is the open handle KP_Open receives (also kpCall->hKernelPlugIn).
  * All accessors are safe at hard-IRQ level.  kp_bar() returns the mapped
- * BAR (memory or I/O, through pci_iomap) or NULL when absent.
+ * BAR (memory or I/O, through pci_iomap) or NULL when absent or once the
+ * device was removed (KP_Close may run after removal: do not touch
+ * registers there, nor keep BAR pointers past KP_IntDisable/KP_Close).
  */
 struct pci_dev *kp_pci_dev(HANDLE hWD);
 void __iomem *kp_bar(HANDLE hWD, int bar);

@@ -10,6 +10,30 @@
  * kernel accepts any argsz >= the size of the struct's first version, so
  * structs may only grow at the end.  Unknown flags are rejected with EINVAL.
  * All numbers the user and the kernel share are defined here and only here.
+ *
+ * Errors (one errno per case, for every ioctl):
+ *   EFAULT	the argument or a buffer it points to cannot be read or
+ *		written (NULL or unmapped pointers, data_size past the end)
+ *   EINVAL	argsz below the first version's size; unknown flags; BAR
+ *		index, width, offset or alignment out of range; an invalid
+ *		transfer command; a bad mode, nvec == 0 or unknown event bits;
+ *		KP_INT_DISABLE on an fd without interrupts enabled
+ *   E2BIG	data_size > KP_MAX_DATA_SIZE, ntrans > KP_MAX_TRANS_CMDS,
+ *		nvec > KP_MAX_VECTORS
+ *   ENOTTY	unknown ioctl
+ *   ENOTCONN	KP_PLUGIN_CALL, KP_PLUGIN_CLOSE or KP_INT_ENABLE before
+ *		KP_PLUGIN_OPEN on this fd
+ *   EBUSY	a second KP_PLUGIN_OPEN on an fd; KP_INT_ENABLE while an fd of
+ *		the device has interrupts enabled
+ *   EPERM	KP_Open or KP_IntEnable returned FALSE
+ *   EOPNOTSUPP	the requested interrupt mode is not supported by the device
+ *		(e.g. MSI-X on edu); the plugin has no KP_Call
+ *   ENODEV	the PCI device was removed (or the plugin is being unloaded
+ *		at open()).  Only KP_GET_STATS, KP_PLUGIN_CLOSE, KP_INT_WAIT
+ *		and KP_EVENT_WAIT keep working on such an fd; the last two
+ *		drain what is queued and then report KP_WAIT_STOPPED.
+ *   EAGAIN	KP_WAIT_NONBLOCK and nothing queued
+ *   EINTR	a signal interrupted KP_INT_WAIT / KP_EVENT_WAIT
  */
 #ifndef _UAPI_LINUX_KP_H
 #define _UAPI_LINUX_KP_H
@@ -83,8 +107,9 @@ struct kp_bar_info {
 /*
  * KP_BAR_READ / KP_BAR_WRITE / KP_CFG_READ / KP_CFG_WRITE - one register
  * access of @width bytes (1, 2, 4 or 8; 8 is memory BARs only) at @offset.
- * For config space @bar must be 0.  Offsets outside the BAR or the config
- * space, or not aligned to @width, fail with EINVAL.
+ * For config space @bar must be 0 and @width 1, 2 or 4.  Offsets outside
+ * the BAR or the config space, or not aligned to @width, fail with EINVAL.
+ * Values written are truncated to @width bytes.
  */
 struct kp_rw {
 	__u32	argsz;
@@ -146,6 +171,10 @@ struct kp_plugin_call {
  * plugin's handler are skipped and the runtime returns IRQ_NONE.
  * KP_TRANS_WRITE writes @value; with KP_TRANS_F_USE_READ it writes the
  * value of the most recent KP_TRANS_READ instead (masked by @mask if set).
+ * Values are truncated to @width.  KP_INT_ENABLE validates every command
+ * (EINVAL): known @cmd and @flags (KP_TRANS_F_USE_READ only on a write
+ * after a read), @bar present, @width 1/2/4/8 (8: memory BARs only),
+ * @offset aligned and @offset + @width within the BAR.  I/O BARs work.
  */
 struct kp_trans_cmd {
 	__u32	cmd;
@@ -202,10 +231,12 @@ struct kp_int_enable {
  * KP_INT_WAIT - WD_IntWait: sleeps until a DPC has notified user mode
  * (its return value is how many notifications it made) and consumes one
  * notification.  Returns 0 with KP_WAIT_STOPPED set when interrupts were
- * disabled, the device went away or the fd was closed by its owner;
- * EINTR on a signal.  With KP_WAIT_NONBLOCK it fails with EAGAIN instead
- * of sleeping.  poll() reports EPOLLIN when a notification is pending and
- * EPOLLHUP once stopped.
+ * disabled (or were never enabled on this fd), the device went away or
+ * the fd was closed by its owner (a close() from the files_struct that
+ * opened it wakes the waiters sleeping then); EINTR on a signal.  With
+ * KP_WAIT_NONBLOCK it fails with EAGAIN instead of sleeping.  poll()
+ * reports EPOLLIN when a notification is pending and EPOLLHUP once
+ * stopped (after KP_INT_DISABLE or removal; not before the first enable).
  */
 struct kp_int_wait {
 	__u32	argsz;
@@ -225,6 +256,14 @@ struct kp_int_wait {
  * Plug-and-play and power events (WD_EVENT.dwAction values).  After
  * KP_EVENT_REGISTER, each event the runtime sees calls KP_Event; when it
  * returns TRUE the event is queued for KP_EVENT_WAIT (poll: EPOLLPRI).
+ * Registering needs no KP_PLUGIN_OPEN: without a plugin open (or without
+ * KP_Event) events are queued as if KP_Event returned TRUE.  Each fd
+ * queues up to 16 events; more are counted in kp_event_wait.lost.
+ * KP_EVENT_WAIT returns queued events first (also after the device was
+ * removed: the WD_REMOVE event), then KP_WAIT_STOPPED once nothing more
+ * can come (not registered, device removed, or the owner's close()).
+ * The runtime reports WD_REMOVE (PCI remove) and WD_POWER_CHANGED_D3/D0
+ * (system suspend/resume); it never generates WD_INSERT.
  */
 #define KP_EVENT_INSERT		(1 << 0)	/* WD_INSERT */
 #define KP_EVENT_REMOVE		(1 << 1)	/* WD_REMOVE */

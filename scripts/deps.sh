@@ -4,7 +4,7 @@
 set -eu
 pkgs="gcc make git pkg-config cpio kmod xz-utils pciutils procps
 clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
+linux-headers-amd64 linux-image-amd64 linux-source qemu-system-x86 busybox-static
 python3 python3-jinja2 python3-yaml python3-pytest python3-matplotlib
 libbpf-tools bpftrace"
 

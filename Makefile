@@ -6,7 +6,7 @@ export KVER KDIR
 
 PYTEST	:= $(PY) -m pytest -ra
 
-.PHONY: all help deps build test test-unit test-target target-run demo clean
+.PHONY: all help deps build test test-unit test-target target-run demo bench clean
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make                      build the runtime, examples, eBPF tools, tests"
 	@echo "make test                 unit tests + integration tests in the QEMU target"
 	@echo "make demo                 the main job, end to end, in the QEMU target"
+	@echo "make bench                benchmarks in the QEMU target -> build/bench/"
 	@echo "make target-run CMD='..'  run a command as root in a fresh QEMU target"
 	@echo "KDIR=/lib/modules/\$$(uname -r)/build   build modules for this machine"
 
@@ -24,7 +25,7 @@ deps:
 # Order matters: plugins link against the runtime's Module.symvers, apps
 # against libkp.
 SUBDIRS	:= runtime examples/reference examples/edu/kernel examples/edu/app \
-	   tests/target/progs tests/target/kmod
+	   tests/target/progs tests/target/kmod bpf bench
 
 build:
 	@set -e; for d in $(SUBDIRS); do $(MAKE) -s -C $$d; done
@@ -48,6 +49,9 @@ demo: build
 		  [ "$$(cat $$d/vendor):$$(cat $$d/device)" = 0x1234:0x11e8 ] && \
 		  echo "edu device: $${d##*/} class $$(cat $$d/class) irq $$(cat $$d/irq)"; \
 		done; true'
+
+bench: build
+	$(PY) bench/run.py --publish
 
 clean:
 	@for d in $(SUBDIRS); do $(MAKE) -s -C $$d clean; done

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_kp - the Kernel PlugIn runtime's figures, through libkp, on the
+ * edu device bound to a kp plugin (the device is found with kp_list() by
+ * its PCI ids 1234:11e8).
+ *
+ * -m a comma list of (default all):
+ *   call        KP_Call round trips: an unknown message (dwResult
+ *               KP_EDU_RES_NO_IMPL; the runtime's path alone, 4-byte
+ *               payload) and KP_EDU_MSG_VERSION (64 bytes out, one MMIO
+ *               read of the id register)
+ *   wait-msi    raise -> kp_int_wait() returns (blocking IntWait), MSI
+ *   wait-intx   the same on INTx
+ *   thread-msi  raise -> libkp's handler thread calls our handler, MSI
+ *   every       KP_EDU_MSG_NOTIFY_EVERY k (-k): the DPC notifies user mode
+ *               every k-th interrupt; throughput only
+ *
+ * One cycle: raise (edu 0x60) -> the wait returns -> ack (edu 0x64, as for
+ * UIO and VFIO; kp_edu's hard-IRQ handlers have acked already, so this is
+ * the same harmless write for every mechanism).  Checks: every wait
+ * returns the next counter with nothing pending and nothing lost, the
+ * runtime's interrupts/notifications and /proc/interrupts grow by exactly
+ * the number of raises (notifications by raises / k), and nothing arrives
+ * afterwards.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+#include "libkp.h"
+#include "kp_edu_msgs.h"
+
+struct kp {
+	struct kp_dev *dev;
+	volatile void *bar;
+	const struct bench_opts *o;
+	char bdf[16];
+	uint32_t granted_mode;
+	/* blocking waits */
+	uint64_t counter;
+	int have_counter;
+	/* handler thread */
+	sem_t sem;
+	atomic_uint_fast64_t calls;
+	atomic_uint_fast64_t t_handler;
+	atomic_int bad;			/* handler saw a bad result */
+	uint64_t waited;		/* sem_wait()s returned */
+	uint64_t h_counter;
+};
+
+#define KP_CHECK(err, what) do { \
+	int _e = (err); \
+	if (_e) \
+		FAIL("%s: %s (%s)", what, strerror(-_e), \
+		     k->dev ? kp_strerror(k->dev) : ""); \
+} while (0)
+
+static int want(const char *mode, const char *what)
+{
+	return !strcmp(mode, "all") || strstr(mode, what);
+}
+
+static void kp_open_edu(struct kp *k)
+{
+	struct kp_dev_entry e[16];
+	int n, i;
+
+	n = kp_list(e, 16);
+	if (n < 0)
+		FAIL("kp_list: %s", strerror(-n));
+	for (i = 0; i < n && i < 16; i++) {
+		if (e[i].vendor == 0x1234 && e[i].device == 0x11e8) {
+			KP_CHECK(kp_open(&k->dev, e[i].driver, e[i].index),
+				 "kp_open");
+			snprintf(k->bdf, sizeof(k->bdf), "%s", e[i].bdf);
+			break;
+		}
+	}
+	if (!k->dev)
+		FAIL("no edu device in /sys/class/kp (plugin not bound?)");
+	KP_CHECK(kp_plugin_open(k->dev, NULL, 0), "kp_plugin_open");
+	KP_CHECK(kp_bar_map(k->dev, 0, &k->bar, NULL), "kp_bar_map");
+	if ((reg_read(k->bar, EDU_REG_ID) & 0xff) != 0xed)
+		FAIL("BAR0 does not look like edu (id 0x%08x)",
+		     reg_read(k->bar, EDU_REG_ID));
+}
+
+static void check_result(const struct kp_int_result *r, uint64_t *prev,
+			 int *have)
+{
+	if (r->stopped)
+		FAIL("interrupts stopped under the benchmark");
+	if (*have && r->counter != *prev + 1)
+		FAIL("IntWait counter went %llu -> %llu: a wait did not "
+		     "consume exactly one notification",
+		     (unsigned long long)*prev,
+		     (unsigned long long)r->counter);
+	if (r->pending)
+		FAIL("%llu notifications still pending after a wait",
+		     (unsigned long long)r->pending);
+	if (r->lost)
+		FAIL("%llu notifications lost", (unsigned long long)r->lost);
+	*prev = r->counter;
+	*have = 1;
+}
+
+static void handler(struct kp_dev *dev, const struct kp_int_result *res,
+		    void *ctx)
+{
+	struct kp *k = ctx;
+	static int have;
+
+	(void)dev;
+	atomic_store(&k->t_handler, now_ns());
+	if (res->stopped)
+		return;
+	if ((have && res->counter != k->h_counter + 1) || res->pending ||
+	    res->lost)
+		atomic_store(&k->bad, 1);
+	k->h_counter = res->counter;
+	have = 1;
+	atomic_fetch_add(&k->calls, 1);
+	sem_post(&k->sem);
+}
+
+static void int_on(struct kp *k, uint32_t mode, int thread)
+{
+	struct kp_int_opts opts = { .mode = mode, .nvec = 1 };
+	struct kp_int_enable granted = { 0 };
+
+	reg_write(k->bar, EDU_REG_IRQ_ACK, ~0u);
+	KP_CHECK(kp_int_enable(k->dev, &opts, thread ? handler : NULL, k,
+			       &granted), "kp_int_enable");
+	if (granted.mode != mode)
+		FAIL("asked for interrupt mode %u, got %u", mode,
+		     granted.mode);
+	if (granted.result != KP_EDU_RES_OK)
+		FAIL("KP_IntEnable result %u", granted.result);
+	k->granted_mode = granted.mode;
+	k->have_counter = 0;
+}
+
+/* Waits for one notification, blocking or through the handler thread. */
+static void kp_wait1(struct kp *k, int thread, uint64_t *t1)
+{
+	struct kp_int_result r;
+
+	if (thread) {
+		while (sem_wait(&k->sem))
+			if (errno != EINTR)
+				FAIL("sem_wait: %s", strerror(errno));
+		k->waited++;
+		if (atomic_load(&k->bad))
+			FAIL("the handler thread saw a wait that did not "
+			     "consume exactly one notification");
+		if (atomic_load(&k->calls) != k->waited)
+			FAIL("%llu handler calls after %llu waits",
+			     (unsigned long long)atomic_load(&k->calls),
+			     (unsigned long long)k->waited);
+		if (t1)
+			*t1 = atomic_load(&k->t_handler);
+		return;
+	}
+	KP_CHECK(kp_int_wait(k->dev, &r, 0), "kp_int_wait");
+	if (t1)
+		*t1 = now_ns();
+	check_result(&r, &k->counter, &k->have_counter);
+}
+
+struct deltas {
+	struct kp_stats s0, s1;
+	uint64_t p0, p1;
+	int irq;
+};
+
+static void deltas_begin(struct kp *k, struct deltas *d)
+{
+	d->irq = device_irq(k->bdf, k->granted_mode != KP_INT_MODE_INTX);
+	pin_irq(k->o, d->irq);
+	KP_CHECK(kp_get_stats(k->dev, &d->s0), "kp_get_stats");
+	d->p0 = proc_interrupts(d->irq);
+}
+
+/* Checks the counters after @raised raises and @notified notifications. */
+static void deltas_end(struct kp *k, struct deltas *d, const char *name,
+		       uint64_t raised, uint64_t notified, int thread,
+		       char *checks, size_t len)
+{
+	struct kp_int_result r;
+	int err;
+
+	usleep(20000);		/* anything extra would arrive now */
+	if (thread) {
+		if (atomic_load(&k->calls) != notified)
+			FAIL("%s: %llu handler calls for %llu notifications",
+			     name, (unsigned long long)atomic_load(&k->calls),
+			     (unsigned long long)notified);
+	} else {
+		err = kp_int_wait(k->dev, &r, 1);
+		if (err != -EAGAIN)
+			FAIL("%s: a notification was left over (%d)", name,
+			     err);
+	}
+	d->p1 = proc_interrupts(d->irq);
+	KP_CHECK(kp_get_stats(k->dev, &d->s1), "kp_get_stats");
+	if (d->p1 - d->p0 != raised)
+		FAIL("%s: /proc/interrupts grew by %llu for %llu raises", name,
+		     (unsigned long long)(d->p1 - d->p0),
+		     (unsigned long long)raised);
+	if (d->s1.interrupts - d->s0.interrupts != raised)
+		FAIL("%s: runtime counted %llu interrupts for %llu raises",
+		     name,
+		     (unsigned long long)(d->s1.interrupts - d->s0.interrupts),
+		     (unsigned long long)raised);
+	if (d->s1.notifications - d->s0.notifications != notified)
+		FAIL("%s: %llu notifications, expected %llu", name,
+		     (unsigned long long)(d->s1.notifications -
+					  d->s0.notifications),
+		     (unsigned long long)notified);
+	if (d->s1.spurious != d->s0.spurious || d->s1.lost != d->s0.lost)
+		FAIL("%s: spurious or lost interrupts", name);
+	snprintf(checks, len, "\"irq\": %d, \"raised\": %llu, "
+		 "\"proc_interrupts_delta\": %llu, \"kp_interrupts_delta\": "
+		 "%llu, \"kp_dpcs_delta\": %llu, \"kp_notifications_delta\": "
+		 "%llu, \"batch\": %u", d->irq, (unsigned long long)raised,
+		 (unsigned long long)(d->p1 - d->p0),
+		 (unsigned long long)(d->s1.interrupts - d->s0.interrupts),
+		 (unsigned long long)(d->s1.dpcs - d->s0.dpcs),
+		 (unsigned long long)(d->s1.notifications -
+				      d->s0.notifications),
+		 k->o->batch);
+}
+
+static void run_irq(struct kp *k, uint32_t mode, int thread, FILE *out)
+{
+	const struct bench_opts *o = k->o;
+	const char *name = thread ? "kp-thread-msi" :
+		mode == KP_INT_MODE_MSI ? "kp-wait-msi" : "kp-wait-intx";
+	struct samples lat, thr;
+	struct deltas d;
+	uint64_t cycles = 0, t0, t1;
+	unsigned int i, r;
+	char checks[512];
+
+	if (thread) {
+		sem_init(&k->sem, 0, 0);
+		atomic_store(&k->calls, 0);
+		k->waited = 0;
+		atomic_store(&k->bad, 0);
+	}
+	int_on(k, mode, thread);
+	deltas_begin(k, &d);
+	samples_init(&lat, o->iters);
+	samples_init(&thr, o->reps);
+	for (i = 0; i < o->warmup + o->iters; i++) {
+		t0 = now_ns();
+		reg_write(k->bar, EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
+		kp_wait1(k, thread, &t1);
+		reg_write(k->bar, EDU_REG_IRQ_ACK, EDU_IRQ_BIT);
+		cycles++;
+		if (i >= o->warmup)
+			samples_add(&lat, t1 - t0);
+	}
+	for (r = 0; r < o->reps; r++) {
+		t0 = now_ns();
+		for (i = 0; i < o->batch; i++) {
+			reg_write(k->bar, EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
+			kp_wait1(k, thread, NULL);
+			reg_write(k->bar, EDU_REG_IRQ_ACK, EDU_IRQ_BIT);
+		}
+		t1 = now_ns();
+		cycles += o->batch;
+		samples_add(&thr, (t1 - t0) / o->batch);
+	}
+	deltas_end(k, &d, name, cycles, cycles, thread, checks,
+		   sizeof(checks));
+	KP_CHECK(kp_int_disable(k->dev), "kp_int_disable");
+	if (thread)
+		sem_destroy(&k->sem);
+	json_record(out, name, "latency", "ns", &lat, checks);
+	json_record(out, name, "cycle", "ns", &thr, checks);
+	samples_free(&lat);
+	samples_free(&thr);
+}
+
+/*
+ * NOTIFY_EVERY k: raise k interrupts one at a time (the next only after
+ * the hard-IRQ side acked the previous one: edu's irq status reads 0),
+ * then one wait.  Samples: ns per interrupt of each batch.
+ */
+static void run_every(struct kp *k, FILE *out)
+{
+	const struct bench_opts *o = k->o;
+	struct samples thr;
+	struct deltas d;
+	uint64_t raised = 0, notified = 0, t0, t1;
+	unsigned int i, j, r, groups;
+	struct kp_edu_notify_every ne = { .k = o->k }, one = { .k = 1 };
+	uint32_t every = o->k, result = ~0u;
+	char checks[512], name[32];
+
+	groups = o->batch / every ? o->batch / every : 1;
+	int_on(k, KP_INT_MODE_MSI, 0);
+	if (!every)
+		FAIL("every: k must be >= 1");
+	KP_CHECK(kp_call(k->dev, KP_EDU_MSG_NOTIFY_EVERY, &ne, sizeof(ne),
+			 &result), "kp_call NOTIFY_EVERY");
+	if (result)
+		FAIL("NOTIFY_EVERY %u: result %u", every, result);
+	deltas_begin(k, &d);
+	samples_init(&thr, o->reps);
+	for (r = 0; r < o->reps + 1; r++) {
+		t0 = now_ns();
+		for (i = 0; i < groups; i++) {
+			for (j = 0; j < every; j++) {
+				unsigned int spins = 0;
+
+				reg_write(k->bar, EDU_REG_IRQ_RAISE,
+					  EDU_IRQ_BIT);
+				while (reg_read(k->bar, EDU_REG_IRQ_STATUS))
+					if (++spins > 100000000)
+						FAIL("every: the interrupt was "
+						     "never acked in the "
+						     "kernel");
+			}
+			kp_wait1(k, 0, NULL);
+			raised += every;
+			notified++;
+		}
+		t1 = now_ns();
+		if (r)		/* the first batch is the warm-up */
+			samples_add(&thr, (t1 - t0) / ((uint64_t)groups *
+							every));
+	}
+	snprintf(name, sizeof(name), "kp-every-%u", every);
+	deltas_end(k, &d, name, raised, notified, 0, checks, sizeof(checks));
+	KP_CHECK(kp_call(k->dev, KP_EDU_MSG_NOTIFY_EVERY, &one, sizeof(one),
+			 &result), "kp_call NOTIFY_EVERY 1");
+	KP_CHECK(kp_int_disable(k->dev), "kp_int_disable");
+	json_record(out, name, "cycle", "ns", &thr, checks);
+	samples_free(&thr);
+}
+
+static void run_call1(struct kp *k, FILE *out, const char *name,
+		      uint32_t msg, size_t size, uint32_t want_result)
+{
+	const struct bench_opts *o = k->o;
+	struct kp_stats s0, s1;
+	struct samples lat;
+	uint64_t t0, t1;
+	union {
+		uint32_t raw;
+		struct kp_edu_version ver;
+	} data;
+	uint32_t result;
+	unsigned int i;
+	char checks[160];
+
+	KP_CHECK(kp_get_stats(k->dev, &s0), "kp_get_stats");
+	samples_init(&lat, o->iters);
+	for (i = 0; i < o->warmup + o->iters; i++) {
+		memset(&data, 0, sizeof(data));
+		result = ~0u;
+		t0 = now_ns();
+		KP_CHECK(kp_call(k->dev, msg, &data, size, &result),
+			 "kp_call");
+		t1 = now_ns();
+		if (result != want_result)
+			FAIL("%s: result %u, expected %u", name, result,
+			     want_result);
+		if (i >= o->warmup)
+			samples_add(&lat, t1 - t0);
+	}
+	KP_CHECK(kp_get_stats(k->dev, &s1), "kp_get_stats");
+	if (s1.calls - s0.calls != o->warmup + o->iters)
+		FAIL("runtime counted %llu calls for %u",
+		     (unsigned long long)(s1.calls - s0.calls),
+		     o->warmup + o->iters);
+	if (msg == KP_EDU_MSG_VERSION &&
+	    (data.ver.version != KP_EDU_VERSION ||
+	     (data.ver.device_id & 0xff) != 0xed))
+		FAIL("VERSION returned 0x%x / id 0x%x", data.ver.version,
+		     data.ver.device_id);
+	snprintf(checks, sizeof(checks), "\"calls\": %u, \"message\": %u, "
+		 "\"data_size\": %zu, \"result\": %u", o->warmup + o->iters,
+		 msg, size, result);
+	json_record(out, name, "call", "ns", &lat, checks);
+	samples_free(&lat);
+}
+
+static void run_call(struct kp *k, FILE *out)
+{
+	/* 0 is no message of kp_edu: KP_Call answers KP_EDU_RES_NO_IMPL */
+	run_call1(k, out, "kp_call", 0, sizeof(uint32_t), KP_EDU_RES_NO_IMPL);
+	run_call1(k, out, "kp_call VERSION", KP_EDU_MSG_VERSION,
+		  sizeof(struct kp_edu_version), KP_EDU_RES_OK);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o;
+	struct kp k = { 0 };
+	FILE *out;
+
+	bench_parse(argc, argv, &o);
+	k.o = &o;
+	kp_open_edu(&k);
+	out = json_begin(o.out);
+	if (want(o.mode, "call"))
+		run_call(&k, out);
+	if (want(o.mode, "wait-msi"))
+		run_irq(&k, KP_INT_MODE_MSI, 0, out);
+	if (want(o.mode, "wait-intx"))
+		run_irq(&k, KP_INT_MODE_INTX, 0, out);
+	if (want(o.mode, "thread-msi"))
+		run_irq(&k, KP_INT_MODE_MSI, 1, out);
+	if (want(o.mode, "every"))
+		run_every(&k, out);
+	kp_close(k.dev);
+	json_end(out);
+	return 0;
+}

@@ -1,0 +1,722 @@
+#!/usr/bin/python3
+"""kpgen benchmark suite: boots ONE QEMU target and measures, on the same
+edu device rebound between drivers, the interrupt-to-user latency and
+throughput of kp_runtime (IntWait, libkp's handler thread, NOTIFY_EVERY k),
+uio_pci_generic and vfio-pci (MSI and INTx), the runtime's in-kernel floor
+(hard IRQ -> DPC), KP_Call against a bare ioctl and a null syscall, the
+same with kpstat's eBPF programs attached, and kpgen's generate/build time.
+
+Writes build/bench/results.json (raw samples + statistics), results.md
+(the table, also printed) and bench.png (latency CDFs, throughput, calls).
+--publish also copies the table and the plot to bench/results/ and into
+docs/benchmarks.md (and README.md when it carries the bench markers).
+
+Every figure comes from this run; any mechanism that cannot be measured, or
+any loop whose self-checks fail (a wait that did not consume exactly one
+interrupt, /proc/interrupts deltas that do not match), fails the suite.
+"""
+import argparse
+import datetime
+import glob
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "target"))
+
+from kptarget import Target, TargetError  # noqa: E402
+
+PY = "/usr/bin/python3"
+PROGS = "build/bench/progs"
+KP_NULL = "bench/kmod/kp_null.ko"
+KP_RUNTIME = "runtime/kernel/kp_runtime.ko"
+KP_EDU = "examples/edu/kernel/kp_edu.ko"
+KP_EDU_DRIVER = "kp_edu"
+# kpstat (bpf/): attached with `kpstat --pin [ARGS]`, detached with
+# `kpstat --unpin` (see kpstat_start/kpstat_stop).
+KPSTAT_BIN = "bpf/build/kpstat"
+KPSTAT_ARGS = os.environ.get("KP_BENCH_KPSTAT_ARGS", "")
+
+PROFILES = {
+    # Per round: iters timed latency samples, reps batches of batch
+    # cycles for throughput, calls per call benchmark.  Rounds interleave
+    # every mechanism (and kpstat detached/attached) so that drift in the
+    # shared host's load spreads over all of them; samples are pooled.
+    # gen/build: kpgen new and plugin build repetitions (host).
+    "full": dict(rounds=5, iters=6000, warmup=300, batch=1000, reps=10,
+                 calls=30000, every=(8, 64), gen=10, build=3),
+    "smoke": dict(rounds=1, iters=200, warmup=20, batch=50, reps=3,
+                  calls=1000, every=(8,), gen=2, build=1),
+}
+
+# record name -> (label, group)
+LABELS = {
+    "kp-wait-msi": "kp IntWait, blocking (MSI)",
+    "kp-wait-intx": "kp IntWait, blocking (INTx)",
+    "kp-thread-msi": "kp libkp handler thread (MSI)",
+    "uio": "UIO read() + INTx re-enable",
+    "vfio-msi": "VFIO eventfd (MSI)",
+    "vfio-intx": "VFIO eventfd (INTx + UNMASK)",
+    "kp-floor": "kp in-kernel floor: hard IRQ -> DPC",
+    "getppid": "null syscall (getppid)",
+    "kp_null ioctl": "bare ioctl (/dev/kp_null)",
+    "kp_call": "KP_Call round trip (no-op message)",
+    "kp_call VERSION": "KP_Call VERSION (64 B out, 1 MMIO read)",
+    "clock_gettime": "clock_gettime pair (timer floor)",
+}
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print("bench: %s" % msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- stats
+def pct(sorted_v, p):
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_v:
+        raise BenchError("no samples")
+    k = max(0, min(len(sorted_v) - 1, math.ceil(p / 100.0 * len(sorted_v)) - 1))
+    return sorted_v[k]
+
+
+def summarize(samples):
+    v = sorted(samples)
+    return {"n": len(v), "median": pct(v, 50), "p99": pct(v, 99),
+            "p1": pct(v, 1), "min": v[0], "max": v[-1],
+            "mean": sum(v) / len(v)}
+
+
+# ---------------------------------------------------------------- host side
+# what the suite runs from other parts of the tree, and how to build it
+DEPENDENCIES = [
+    (KP_RUNTIME, "runtime"),
+    ("runtime/lib/build/libkp.a", "runtime"),
+    (KP_EDU, "examples/edu/kernel"),
+]
+
+
+def build(need_kpstat):
+    """Builds what the suite runs (the top-level `make bench` has normally
+    built the runtime, kp_edu and kpstat already: then this only checks);
+    fails loudly when a piece cannot be built."""
+    deps = list(DEPENDENCIES)
+    if need_kpstat:
+        deps.append((KPSTAT_BIN, "bpf"))
+    for path, tree in deps:
+        if not os.path.exists(os.path.join(REPO, path)):
+            log("%s is missing: make -C %s" % (path, tree))
+            r = subprocess.run(["make", "-s", "-C", tree], cwd=REPO)
+            if r.returncode != 0 or \
+                    not os.path.exists(os.path.join(REPO, path)):
+                raise BenchError("cannot build %s (make -C %s): that "
+                                 "mechanism cannot be measured" % (path,
+                                                                  tree))
+    log("building bench programs and kp_null.ko")
+    r = subprocess.run(["make", "-s", "-C", "bench"], cwd=REPO)
+    if r.returncode != 0:
+        raise BenchError("make -C bench failed")
+
+
+def machine_info():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    qemu = subprocess.run(["qemu-system-x86_64", "--version"],
+                          capture_output=True, text=True).stdout
+    return {"host_cpu": cpu, "host_cpus": os.cpu_count(),
+            "host_kernel": platform.release(),
+            "qemu": qemu.splitlines()[0] if qemu else "unknown"}
+
+
+GEN_VARIANTS = [
+    ("kpgen new", ["new", "benchdev", "--vendor", "0x1234", "--device",
+                   "0x11e8", "--irq", "auto"]),
+    ("kpgen new --from edu.yaml", ["new", "--from",
+                                   os.path.join(REPO, "examples", "edu",
+                                                "edu.yaml")]),
+]
+
+
+def kpgen_new(args, out):
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "generator"))
+    t0 = time.monotonic()
+    r = subprocess.run([PY, "-m", "kpgen"] + args + ["-o", out], cwd=REPO,
+                       env=env, capture_output=True, text=True)
+    dt = time.monotonic() - t0
+    if r.returncode != 0:
+        raise BenchError("kpgen %s failed (%d): %s%s" % (
+            " ".join(args), r.returncode, r.stdout, r.stderr))
+    return int(dt * 1e9)
+
+
+def bench_generator(prof, results):
+    """kpgen new wall time (a starter project and the edu description) and
+    the build time of the generated edu plugin (module + diag app, from a
+    fresh tree each time, against the target kernel's headers) - host."""
+    kdir = subprocess.run([os.path.join(REPO, "scripts", "kdir.sh")],
+                          capture_output=True, text=True,
+                          check=True).stdout.strip()
+    tmp = tempfile.mkdtemp(prefix="kpbench-gen-")
+    try:
+        n = 0
+        for name, args in GEN_VARIANTS:
+            gen = []
+            for _ in range(prof["gen"]):
+                n += 1
+                gen.append(kpgen_new(args, os.path.join(tmp, "g%d" % n)))
+            results["records"].append({
+                "name": name, "kind": "tool", "unit": "ns",
+                "samples": gen, "checks": {"runs": len(gen),
+                                           "args": args}})
+        builds = []
+        for i in range(prof["build"]):
+            proj = os.path.join(tmp, "b%d" % i)
+            kpgen_new(GEN_VARIANTS[1][1], proj)
+            t0 = time.monotonic()
+            r = subprocess.run(["make", "-C", proj, "KDIR=" + kdir],
+                               capture_output=True, text=True)
+            dt = time.monotonic() - t0
+            if r.returncode != 0:
+                raise BenchError("building the generated plugin failed "
+                                 "(%d):\n%s%s" % (r.returncode,
+                                                  r.stdout[-3000:],
+                                                  r.stderr[-3000:]))
+            kos = glob.glob(os.path.join(proj, "*.ko"))
+            if not kos:
+                raise BenchError("the generated plugin built no .ko")
+            builds.append(int(dt * 1e9))
+        results["records"].append({
+            "name": "plugin build", "kind": "tool", "unit": "ns",
+            "samples": builds,
+            "checks": {"runs": len(builds),
+                       "make": "make -C <project> KDIR=" + kdir,
+                       "built": sorted(os.path.basename(k) for k in kos)}})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- guest side
+class Guest:
+    def __init__(self, target, prof):
+        self.t = target
+        self.prof = prof
+        self.share = target.share
+        self.bdf = None
+        self.n = 0
+
+    def run(self, cmd, what, timeout=600):
+        res = self.t.run(cmd, timeout=timeout)
+        if res.rc != 0:
+            raise BenchError("%s failed (status %d):\n$ %s\n%s"
+                             % (what, res.rc, cmd, res.out[-4000:]))
+        return res.out
+
+    def prog(self, name, args, what, tag=""):
+        """Runs a bench program, returns its records."""
+        self.n += 1
+        out = "bench-%d.json" % self.n
+        cmd = "%s/%s -d %s %s -o $KP_SHARE/%s" % (PROGS, name, self.bdf,
+                                                   args, out)
+        if tag:
+            cmd += " -t '%s'" % tag
+        t0 = time.monotonic()
+        self.run(cmd, what)
+        log("  %s: %.1fs" % (what, time.monotonic() - t0))
+        with open(os.path.join(self.share, out)) as f:
+            return json.load(f)["records"]
+
+    def bind(self, driver):
+        self.run("bench/bind.sh %s %s" % (self.bdf, driver),
+                 "binding %s to %s" % (self.bdf, driver))
+
+    def lat_args(self):
+        p = self.prof
+        return "-n %d -w %d -b %d -r %d" % (p["iters"], p["warmup"],
+                                            p["batch"], p["reps"])
+
+    def call_args(self):
+        p = self.prof
+        return "-n %d -w %d" % (p["calls"], p["calls"] // 20)
+
+
+def suite_pass(g, tag=""):
+    """One pass over every mechanism; returns the records."""
+    recs = []
+    g.bind("none")
+    recs += g.prog("bench_null", g.call_args(), "null syscall + kp_null "
+                   "ioctl" + tag, tag)
+    g.bind("uio_pci_generic")
+    recs += g.prog("bench_uio", g.lat_args(), "UIO" + tag, tag)
+    g.bind("vfio-pci")
+    recs += g.prog("bench_vfio", g.lat_args() + " -m all", "VFIO" + tag, tag)
+    g.bind(KP_EDU_DRIVER)
+    recs += g.prog("bench_kp", g.call_args() + " -m call", "KP_Call" + tag,
+                   tag)
+    recs += g.prog("bench_kp", g.lat_args() + " -m wait-msi,wait-intx,"
+                   "thread-msi", "kp interrupts" + tag, tag)
+    for k in g.prof["every"]:
+        recs += g.prog("bench_kp", g.lat_args() + " -m every -k %d" % k,
+                       "kp NOTIFY_EVERY %d" % k + tag, tag)
+    return recs
+
+
+def floor_pass(g):
+    """kp:kp_irq_entry -> kp:kp_dpc_entry through ftrace hist triggers,
+    during a dedicated IntWait (MSI) run (tracing costs time, so it is not
+    on during the figures above)."""
+    g.bind(KP_EDU_DRIVER)
+    g.run("bench/floor.sh start", "starting the floor trace")
+    try:
+        recs = g.prog("bench_kp", g.lat_args() + " -m wait-msi",
+                      "kp floor run", "+floor-trace")
+    finally:
+        g.run("bench/floor.sh stop $KP_SHARE/floor.txt",
+              "stopping the floor trace")
+    with open(os.path.join(g.share, "floor.txt")) as f:
+        lat = [int(x) for x in f.read().split()]
+    raised = recs[0]["checks"]["raised"]
+    dpcs = recs[0]["checks"]["kp_dpcs_delta"]
+    if len(lat) != dpcs:
+        raise BenchError("floor: %d hard IRQ -> DPC samples for %d DPCs "
+                         "(%d raises)" % (len(lat), dpcs, raised))
+    warm = g.prof["warmup"]
+    return [{"name": "kp-floor", "kind": "latency", "unit": "ns",
+             "samples": lat[warm:warm + g.prof["iters"]],
+             "checks": {"trace_samples": len(lat), "dpcs": dpcs,
+                        "raised": raised,
+                        "source": "ftrace hist trigger, kp:kp_irq_entry "
+                                  "-> kp:kp_dpc_entry"}}]
+
+
+def kpstat_start(g):
+    """Tracing-overhead hook: attaches kpstat's eBPF programs in the guest
+    with `kpstat --pin` (programs, links and maps pinned under
+    /sys/fs/bpf/kp; they keep counting with no process) and returns how
+    many BPF programs are loaded.  Fails loudly when kpstat cannot attach."""
+    path = os.path.join(REPO, KPSTAT_BIN)
+    if not os.access(path, os.X_OK):
+        raise BenchError("tracing overhead cannot be measured: %s is not "
+                         "built (make -C bpf)" % KPSTAT_BIN)
+    before = int(g.run("bpftool prog show | grep -cE '^[0-9]+:' || true",
+                       "listing BPF programs").strip() or 0)
+    g.run("%s --pin %s 2>&1 | tail -n 30" % (KPSTAT_BIN, KPSTAT_ARGS) +
+          "; exit ${PIPESTATUS[0]}", "attaching kpstat (kpstat --pin)")
+    after = int(g.run("bpftool prog show | grep -cE '^[0-9]+:' || true",
+                      "listing BPF programs").strip() or 0)
+    if after <= before:
+        raise BenchError("kpstat --pin left no BPF program attached")
+    return after - before
+
+
+def kpstat_stop(g):
+    """Detaches kpstat (`kpstat --unpin`) and checks nothing is left."""
+    out = g.run("%s --unpin" % KPSTAT_BIN, "detaching kpstat")
+    left = int(g.run("bpftool prog show | grep -cE '^[0-9]+:' || true",
+                     "listing BPF programs").strip() or 0)
+    if left:
+        raise BenchError("%d BPF programs still loaded after kpstat "
+                         "--unpin" % left)
+    return out[-2000:]
+
+
+def merge(records):
+    """Pools the rounds' records of the same (name, kind)."""
+    out, index = [], {}
+    for r in records:
+        key = (r["name"], r["kind"])
+        if key not in index:
+            index[key] = dict(r, samples=list(r["samples"]),
+                              checks=[r["checks"]])
+            out.append(index[key])
+        else:
+            index[key]["samples"] += r["samples"]
+            index[key]["checks"].append(r["checks"])
+    return out
+
+
+def guest_suite(prof, results, with_kpstat=True):
+    t = Target()
+    t.start()
+    try:
+        g = Guest(t, prof)
+        res = t.run("grep -l 0x11e8 /sys/bus/pci/devices/*/device")
+        if res.rc != 0:
+            raise BenchError("no edu device in the guest")
+        g.bdf = res.out.strip().split("/")[-2]
+        results["machine"]["guest_kernel"] = g.run("uname -r",
+                                                   "uname").strip()
+        results["machine"]["guest"] = (
+            "QEMU TCG (multi-threaded), q35 + intel-iommu, %d vCPUs, "
+            "%d MiB" % (t.cpus, t.memory_mb))
+        results["machine"]["edu_bdf"] = g.bdf
+        log("guest up in %.1fs; edu at %s" % (t.boot_seconds, g.bdf))
+        g.run("insmod %s && insmod %s && insmod %s" % (KP_NULL, KP_RUNTIME,
+                                                       KP_EDU),
+              "loading kp_null, kp_runtime and kp_edu")
+        recs = []
+        kpstat_runs = []
+        for rnd in range(prof["rounds"]):
+            log("round %d of %d" % (rnd + 1, prof["rounds"]))
+            recs += suite_pass(g)
+            if with_kpstat:
+                nprogs = kpstat_start(g)
+                log("kpstat attached (%d BPF programs loaded)" % nprogs)
+                try:
+                    recs += suite_pass(g, "+kpstat")
+                finally:
+                    tail = kpstat_stop(g)
+                kpstat_runs.append({"bpf_programs": nprogs,
+                                    "output_tail": tail})
+        recs += floor_pass(g)
+        if with_kpstat:
+            results["kpstat"] = {"command": "%s %s" % (KPSTAT_BIN,
+                                                      KPSTAT_ARGS),
+                                 "runs": kpstat_runs}
+        g.bind("none")
+        g.run("rmmod kp_edu && rmmod kp_runtime && rmmod kp_null",
+              "unloading the modules")
+        dmesg = g.run("dmesg", "dmesg")
+        bad = [l for l in dmesg.splitlines()
+               if re.search(r"BUG:|WARNING:|Oops|Call Trace|nobody cared|"
+                            r"Disabling IRQ", l)]
+        if bad:
+            raise BenchError("kernel problems during the run:\n%s"
+                             % "\n".join(bad[:20]))
+        results["records"] += merge(recs)
+    except TargetError as e:
+        raise BenchError("the guest failed: %s" % e)
+    finally:
+        t.stop()
+
+
+# ---------------------------------------------------------------- report
+def us(ns):
+    return "%.2f" % (ns / 1000.0)
+
+
+def find(results, name, kind):
+    for r in results["records"]:
+        if r["name"] == name and r["kind"] == kind:
+            return r
+    return None
+
+
+def need(results, name, kind):
+    r = find(results, name, kind)
+    if r is None:
+        raise BenchError("%s (%s) was not measured" % (name, kind))
+    return r
+
+
+LAT_MECHS = ["kp-wait-msi", "kp-wait-intx", "kp-thread-msi", "uio",
+             "vfio-msi", "vfio-intx"]
+CALLS = ["clock_gettime", "getppid", "kp_null ioctl", "kp_call",
+         "kp_call VERSION"]
+
+
+def every_names(results, tag=""):
+    return sorted((r["name"] for r in results["records"]
+                   if r["name"].startswith("kp-every-") and
+                   r["name"].endswith(tag) and
+                   (tag or "+" not in r["name"])),
+                  key=lambda n: int(re.sub(r"\D", "", n.split("+")[0])))
+
+
+def make_table(results, has_kpstat, has_gen):
+    m = results["machine"]
+    L = []
+    L.append("Machine: host %s (%s CPUs), Linux %s; guest: Debian kernel "
+             "%s under %s; %s." % (m["host_cpu"], m["host_cpus"],
+                                   m["host_kernel"], m["guest_kernel"],
+                                   m["qemu"], m["guest"]))
+    L.append("")
+    L.append("**Absolute times come from an emulated machine (QEMU TCG) "
+             "and are only meaningful relative to each other; the ratios "
+             "are the headline.** Profile `%s`, %s." % (
+                 results["profile"], results["date"]))
+    L.append("")
+    # latency
+    L.append("Each program and the device's IRQ are pinned to vCPU 0; under "
+             "TCG the interrupt is then taken right after the raising write, "
+             "so these figures are the software path (IRQ handling, "
+             "notification, the wait's syscall) rather than a cross-CPU "
+             "wake-up; the handler-thread row includes one context switch. "
+             "%d interleaved round(s) pooled." % results["params"]["rounds"])
+    L.append("")
+    L.append("### Interrupt-to-user latency (raise through the mmap'd BAR "
+             "-> the wait returns)")
+    L.append("")
+    L.append("| mechanism | samples | median (us) | p99 (us) | "
+             "x best (median) |")
+    L.append("|---|---:|---:|---:|---:|")
+    lat = {n: need(results, n, "latency")["stats"] for n in LAT_MECHS}
+    best = min(s["median"] for s in lat.values())
+    for n in sorted(LAT_MECHS, key=lambda n: lat[n]["median"]):
+        s = lat[n]
+        L.append("| %s | %d | %s | %s | %.2f |" % (
+            LABELS[n], s["n"], us(s["median"]), us(s["p99"]),
+            s["median"] / best))
+    fl = need(results, "kp-floor", "latency")["stats"]
+    L.append("| *%s* | %d | %s | %s | %.2f |" % (
+        LABELS["kp-floor"], fl["n"], us(fl["median"]), us(fl["p99"]),
+        fl["median"] / best))
+    L.append("")
+    # throughput
+    L.append("### Interrupt throughput (raise -> wait -> ack loop, end to "
+             "end)")
+    L.append("")
+    L.append("| mechanism | batches x interrupts | median (int/s) | "
+             "p99 time per interrupt (us) | x best (median) |")
+    L.append("|---|---:|---:|---:|---:|")
+    thr_names = LAT_MECHS + every_names(results)
+    thr = {}
+    for n in thr_names:
+        r = need(results, n, "cycle")
+        thr[n] = (r["stats"], r["checks"])
+    best = min(s["median"] for s, _ in thr.values())
+    p = results["params"]
+    for n in sorted(thr_names, key=lambda n: thr[n][0]["median"]):
+        s, c = thr[n]
+        label = LABELS.get(n) or ("kp NOTIFY_EVERY k=%s (user woken every "
+                                  "k-th interrupt)" % n.split("-")[-1])
+        per = p["batch"]
+        if "every" in n:
+            k = int(n.split("-")[-1])
+            per = max(1, p["batch"] // k) * k
+        L.append("| %s | %d x %d | %.0f | %s | %.2f |" % (
+            label, s["n"], per, 1e9 / s["median"], us(s["p99"]),
+            s["median"] / best))
+    L.append("")
+    # calls
+    L.append("### KP_Call round trip against the physical floor")
+    L.append("")
+    L.append("| call | samples | median (us) | p99 (us) | x bare ioctl | "
+             "x null syscall |")
+    L.append("|---|---:|---:|---:|---:|---:|")
+    calls = {n: need(results, n, "call")["stats"] for n in CALLS}
+    io = calls["kp_null ioctl"]["median"]
+    sc = calls["getppid"]["median"]
+    for n in CALLS:
+        s = calls[n]
+        L.append("| %s | %d | %s | %s | %.2f | %.2f |" % (
+            LABELS[n], s["n"], us(s["median"]), us(s["p99"]),
+            s["median"] / io, s["median"] / sc))
+    L.append("")
+    L.append("Every call is timed alone with clock_gettime, so each figure "
+             "includes one timer pair (first row).")
+    L.append("")
+    # kpstat
+    L.append("### Tracing overhead: kpstat's eBPF programs attached vs "
+             "detached (medians)")
+    L.append("")
+    if has_kpstat:
+        L.append("| figure | detached (us) | attached (us) | "
+                 "attached / detached |")
+        L.append("|---|---:|---:|---:|")
+        rows = [(n, "latency", "latency") for n in LAT_MECHS]
+        rows += [(n, "cycle", "per interrupt")
+                 for n in LAT_MECHS + every_names(results)]
+        rows += [(n, "call", "call") for n in CALLS[1:]]
+        for n, kind, what in rows:
+            a = need(results, n, kind)["stats"]["median"]
+            b = need(results, n + "+kpstat", kind)["stats"]["median"]
+            label = LABELS.get(n) or "kp NOTIFY_EVERY k=%s" % \
+                n.split("-")[-1]
+            L.append("| %s, %s | %s | %s | %.2f |" % (label, what, us(a),
+                                                       us(b), b / a))
+    else:
+        L.append("**NOT MEASURED**: left out with `--skip kpstat`.")
+    L.append("")
+    L.append("### Generator and build (host)")
+    L.append("")
+    if has_gen:
+        L.append("| step | runs | median (s) | max (s) |")
+        L.append("|---|---:|---:|---:|")
+        for n, label in (("kpgen new", "`kpgen new NAME --vendor --device`"
+                          " wall time"),
+                         ("kpgen new --from edu.yaml", "`kpgen new --from "
+                          "examples/edu/edu.yaml` wall time"),
+                         ("plugin build", "generated edu plugin build "
+                          "(`make`: module + diag app, fresh tree)")):
+            s = need(results, n, "tool")["stats"]
+            L.append("| %s | %d | %.3f | %.3f |" % (
+                label, s["n"], s["median"] / 1e9, s["max"] / 1e9))
+    else:
+        L.append("**NOT MEASURED**: left out with `--skip gen`.")
+    L.append("")
+    return "\n".join(L)
+
+
+def make_plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5.5))
+    ax = axes[0]
+    for n in LAT_MECHS + ["kp-floor"]:
+        r = find(results, n, "latency")
+        v = sorted(r["samples"])
+        y = [(i + 1) / len(v) for i in range(len(v))]
+        ax.plot([x / 1000.0 for x in v], y, label=LABELS[n],
+                linestyle="--" if n == "kp-floor" else "-")
+    ax.set_xscale("log")
+    ax.set_xlabel("latency (us, emulated machine)")
+    ax.set_ylabel("fraction of interrupts")
+    ax.set_title("Interrupt-to-user latency CDF")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+
+    ax = axes[1]
+    names = LAT_MECHS + every_names(results)
+    rates = [1e9 / find(results, n, "cycle")["stats"]["median"]
+             for n in names]
+    labels = [LABELS.get(n, "kp every k=%s" % n.split("-")[-1])
+              for n in names]
+    ax.barh(range(len(names)), [r / 1000.0 for r in rates])
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("thousand interrupts/s (median)")
+    ax.set_title("Interrupt throughput, end to end")
+    ax.grid(True, axis="x", alpha=0.3)
+
+    ax = axes[2]
+    meds = [find(results, n, "call")["stats"]["median"] / 1000.0
+            for n in CALLS]
+    ax.barh(range(len(CALLS)), meds)
+    ax.set_yticks(range(len(CALLS)))
+    ax.set_yticklabels([LABELS[n] for n in CALLS], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("median (us, emulated machine)")
+    ax.set_title("KP_Call vs bare ioctl and null syscall")
+    ax.grid(True, axis="x", alpha=0.3)
+    m = results["machine"]
+    fig.suptitle("kpgen benchmarks: guest %s, %s (TCG: compare ratios, "
+                 "not absolute times)" % (m["guest_kernel"], m["qemu"]),
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def replace_between(path, begin, end, text):
+    with open(path) as f:
+        s = f.read()
+    i, j = s.find(begin), s.find(end)
+    if i < 0 or j < i:
+        return False
+    s = s[:i + len(begin)] + "\n" + text + "\n" + s[j:]
+    with open(path, "w") as f:
+        f.write(s)
+    return True
+
+
+def publish(outdir, table):
+    dst = os.path.join(REPO, "bench", "results")
+    os.makedirs(dst, exist_ok=True)
+    shutil.copy(os.path.join(outdir, "bench.png"),
+                os.path.join(dst, "latest.png"))
+    shutil.copy(os.path.join(outdir, "results.md"),
+                os.path.join(dst, "latest.md"))
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    doc = os.path.join(REPO, "docs", "benchmarks.md")
+    if not replace_between(doc, begin, end, table + "\n![Latency CDFs, "
+                           "throughput and call costs](../bench/results/"
+                           "latest.png)\n"):
+        raise BenchError("docs/benchmarks.md has no bench markers")
+    readme = os.path.join(REPO, "README.md")
+    if replace_between(readme, begin, end, table + "\n![Latency CDFs, "
+                       "throughput and call costs](bench/results/"
+                       "latest.png)\n"):
+        log("README.md updated")
+    log("published to bench/results/ and docs/benchmarks.md")
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--smoke", action="store_true",
+                   help="few repetitions (for make test); never publishes")
+    p.add_argument("--out", default=os.path.join(REPO, "build", "bench"),
+                   help="output directory (default build/bench)")
+    p.add_argument("--publish", action="store_true",
+                   help="copy the table and plot to bench/results/ and "
+                        "docs/benchmarks.md (README.md if it has markers)")
+    p.add_argument("--skip", action="append", default=[],
+                   choices=["kpstat", "gen"],
+                   help="leave a group out; the table says NOT MEASURED "
+                        "and the run exits with status 3")
+    p.add_argument("--no-build", action="store_true")
+    args = p.parse_args(argv)
+    prof_name = "smoke" if args.smoke else "full"
+    prof = PROFILES[prof_name]
+    t_start = time.monotonic()
+    results = {"profile": prof_name, "params": prof,
+               "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+               "machine": machine_info(), "records": [], "skipped": {}}
+    for s in args.skip:
+        results["skipped"][s] = "left out with --skip %s" % s
+    try:
+        if not args.no_build:
+            build("kpstat" not in args.skip)
+        if "gen" not in args.skip:
+            log("generator: kpgen new x%d, plugin build x%d" % (
+                prof["gen"], prof["build"]))
+            bench_generator(prof, results)
+        if "kpstat" not in args.skip:
+            path = os.path.join(REPO, KPSTAT_BIN)
+            if not os.access(path, os.X_OK):
+                raise BenchError("tracing overhead cannot be measured: %s "
+                                 "is not built (make -C bpf); --skip "
+                                 "kpstat leaves it out" % KPSTAT_BIN)
+        guest_suite(prof, results, with_kpstat="kpstat" not in args.skip)
+        for r in results["records"]:
+            if not r["samples"]:
+                raise BenchError("%s (%s): no samples" % (r["name"],
+                                                         r["kind"]))
+            r["stats"] = summarize(r["samples"])
+        table = make_table(results, "kpstat" not in args.skip,
+                           "gen" not in args.skip)
+    except BenchError as e:
+        print("bench: FAILED: %s" % e, file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    results["seconds"] = round(time.monotonic() - t_start, 1)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(table)
+    make_plot(results, os.path.join(args.out, "bench.png"))
+    print(table)
+    log("wrote %s/{results.json,results.md,bench.png} in %.0fs" % (
+        os.path.relpath(args.out), results["seconds"]))
+    if args.publish and not args.smoke:
+        try:
+            publish(args.out, table)
+        except BenchError as e:
+            print("bench: FAILED: %s" % e, file=sys.stderr)
+            return 1
+    if args.skip:
+        print("bench: NOT MEASURED: %s" % ", ".join(args.skip),
+              file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -44,11 +44,7 @@ target-run:
 	@$(PY) target/run.py -- '$(subst ','\'',$(CMD))'
 
 demo: build
-	@$(PY) target/run.py -- 'echo "guest kernel: $$(uname -r)"; \
-		for d in /sys/bus/pci/devices/*; do \
-		  [ "$$(cat $$d/vendor):$$(cat $$d/device)" = 0x1234:0x11e8 ] && \
-		  echo "edu device: $${d##*/} class $$(cat $$d/class) irq $$(cat $$d/irq)"; \
-		done; true'
+	@examples/edu/demo.sh
 
 bench: build
 	$(PY) bench/run.py --publish

@@ -74,9 +74,16 @@ static bool kp_in_window(const struct kp_copy_window *w, const void *p,
 	       addr - start <= w->size - size;
 }
 
-int kp_copy_to_user_or_kernel(void *dst, const void *src, size_t size,
-			      BOOL fIsKernelMode)
+/*
+ * One copy between a plugin buffer and the caller's data.  @data is the
+ * side that belongs to the caller (pData/pOpenData, or a user address):
+ * inside a runtime callback it must lie in the copy window; outside one,
+ * @kernel says whether it is kernel or user memory.
+ */
+static int kp_copy(void *dst, const void *src, size_t size, BOOL kernel,
+		   bool to_data)
 {
+	const void *data = to_data ? dst : src;
 	struct kp_copy_window *w;
 
 	if (!size)
@@ -84,45 +91,34 @@ int kp_copy_to_user_or_kernel(void *dst, const void *src, size_t size,
 
 	w = kp_copy_window_find();
 	if (w) {
-		if (!kp_in_window(w, dst, size))
+		if (!kp_in_window(w, data, size))
 			return -EFAULT;
 		memcpy(dst, src, size);
 		return 0;
 	}
 
-	if (fIsKernelMode) {
+	if (kernel) {
 		memcpy(dst, src, size);
 		return 0;
 	}
 	if (!in_task())
 		return -EFAULT;
-	return copy_to_user((void __user *)dst, src, size) ? -EFAULT : 0;
+	if (to_data)
+		return copy_to_user((void __user *)dst, src, size) ? -EFAULT : 0;
+	return copy_from_user(dst, (const void __user *)src, size) ?
+	       -EFAULT : 0;
+}
+
+int kp_copy_to_user_or_kernel(void *dst, const void *src, size_t size,
+			      BOOL fIsKernelMode)
+{
+	return kp_copy(dst, src, size, fIsKernelMode, true);
 }
 EXPORT_SYMBOL_GPL(kp_copy_to_user_or_kernel);
 
 int kp_copy_from_user_or_kernel(void *dst, const void *src, size_t size,
 				BOOL fIsKernelMode)
 {
-	struct kp_copy_window *w;
-
-	if (!size)
-		return 0;
-
-	w = kp_copy_window_find();
-	if (w) {
-		if (!kp_in_window(w, src, size))
-			return -EFAULT;
-		memcpy(dst, src, size);
-		return 0;
-	}
-
-	if (fIsKernelMode) {
-		memcpy(dst, src, size);
-		return 0;
-	}
-	if (!in_task())
-		return -EFAULT;
-	return copy_from_user(dst, (const void __user *)src, size) ?
-	       -EFAULT : 0;
+	return kp_copy(dst, src, size, fIsKernelMode, false);
 }
 EXPORT_SYMBOL_GPL(kp_copy_from_user_or_kernel);

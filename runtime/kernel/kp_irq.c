@@ -184,12 +184,23 @@ static int kp_alloc_vectors(struct pci_dev *pdev, u32 *mode, u32 nvec)
 	}
 }
 
+/*
+ * IRQF_NO_THREAD: KP_IntAtIrql* is the reference's "high IRQL" handler and
+ * stays in hard-IRQ context even where handlers are force-threaded
+ * (PREEMPT_RT, threadirqs).  A forced thread would fold back-to-back
+ * interrupts into one handler run, so neither the plugin nor the counters
+ * would see every interrupt.  The handler takes no lock (atomics only) and
+ * plugins may not use KP_SPINLOCKs there, so it is RT-safe; the deferred
+ * work runs in the DPC, which PREEMPT_RT runs in a thread.
+ */
 static int kp_request_vectors(struct kp_irq *ki)
 {
-	unsigned long flags = ki->mode == KP_INT_MODE_INTX ? IRQF_SHARED : 0;
+	unsigned long flags = IRQF_NO_THREAD;
 	u32 i;
 	int ret;
 
+	if (ki->mode == KP_INT_MODE_INTX)
+		flags |= IRQF_SHARED;
 	for (i = 0; i < ki->nvec; i++) {
 		struct kp_vector *vec = &ki->vec[i];
 

@@ -204,14 +204,19 @@ def test_signal_prints_the_totals_and_exits_0(sig):
     assert 1.0 < reports[0]["seconds"] < 10
 
 
-def test_text_output_has_units_and_log2_histograms():
+def test_text_output_has_units_and_log2_histograms(io_file):
+    # disk load so that the window surely holds interrupts to histogram
+    load = disk_load(io_file, 2)
     res = kpstat("--all-irqs", "-H", "--duration", "2")
+    load.wait()
     assert res.returncode == 0
     assert "Totals over" in res.stdout
     assert "(times in usecs)" in res.stdout
     assert re.search(r"^\s+usecs\s+: count\s+distribution$", res.stdout,
                      re.M)
+    load = disk_load(io_file, 1)
     res = kpstat("--all-irqs", "-H", "-N", "--duration", "1")
+    load.wait()
     assert "(times in nsecs)" in res.stdout
 
 

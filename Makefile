@@ -25,7 +25,7 @@ deps:
 # Order matters: plugins link against the runtime's Module.symvers, apps
 # against libkp.
 SUBDIRS	:= runtime examples/reference examples/edu/kernel examples/edu/app \
-	   tests/target/progs tests/target/kmod bpf bench
+	   tests/target/progs tests/target/kmod tests/target/plugins/kp_msix bpf bench
 
 build:
 	@set -e; for d in $(SUBDIRS); do $(MAKE) -s -C $$d; done

@@ -99,6 +99,7 @@ class Target:
                "-m", str(self.memory_mb), "-smp", str(self.cpus),
                "-M", "q35", "-device", "intel-iommu",
                "-device", "edu",
+               "-device", "e1000e", "-nic", "none",  # MSI-X, 5 vectors
                "-display", "none", "-vga", "none", "-no-reboot",
                "-monitor", "none",
                "-kernel", "/boot/vmlinuz-%s" % self.kver,

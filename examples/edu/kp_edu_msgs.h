@@ -34,6 +34,8 @@
 #define KP_EDU_MSG_FACTORIAL	3	/* struct kp_edu_factorial */
 #define KP_EDU_MSG_LOCK_HAMMER	4	/* struct kp_edu_lock_hammer, in */
 #define KP_EDU_MSG_NOTIFY_EVERY	5	/* struct kp_edu_notify_every, in */
+#define KP_EDU_MSG_EVENT_NOTIFY	6	/* struct kp_edu_event_notify, in */
+#define KP_EDU_MSG_EVENT_COUNTS	7	/* struct kp_edu_event_counts, out */
 
 /* Results (dwResult) */
 /*
@@ -90,6 +92,29 @@ struct kp_edu_lock_hammer {
  */
 struct kp_edu_notify_every {
 	__u32	k;
+};
+
+/*
+ * EVENT_NOTIFY: what this open's KP_Event returns from now on: @notify 1
+ * (the default) queues each event for KP_EVENT_WAIT, 0 swallows it.
+ */
+struct kp_edu_event_notify {
+	__u32	notify;		/* 0 or 1 */
+};
+
+/*
+ * EVENT_COUNTS: KP_Event calls of this open so far, per dwAction, and the
+ * latest call's dwAction and hEvent.  @notified counts the TRUE returns.
+ */
+struct kp_edu_event_counts {
+	__u32	calls;
+	__u32	remove;		/* WD_REMOVE */
+	__u32	power_d0;	/* WD_POWER_CHANGED_D0 */
+	__u32	power_d3;	/* WD_POWER_CHANGED_D3 */
+	__u32	other;
+	__u32	notified;
+	__u32	last_action;
+	__u32	last_hevent;
 };
 
 #endif /* _KP_EDU_MSGS_H */

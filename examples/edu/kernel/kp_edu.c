@@ -36,6 +36,16 @@ struct kp_edu_ctx {
 	void __iomem	*regs;		/* BAR0 */
 	KP_SPINLOCK	*private_lock;	/* LOCK_HAMMER lock 1 */
 	KP_INTERLOCKED	notify_every;	/* NOTIFY_EVERY k, >= 1 */
+	/* KP_Event: what it returns, and what it saw (EVENT_COUNTS) */
+	KP_INTERLOCKED	ev_notify;
+	KP_INTERLOCKED	ev_calls;
+	KP_INTERLOCKED	ev_remove;
+	KP_INTERLOCKED	ev_d0;
+	KP_INTERLOCKED	ev_d3;
+	KP_INTERLOCKED	ev_other;
+	KP_INTERLOCKED	ev_notified;
+	KP_INTERLOCKED	ev_last_action;
+	KP_INTERLOCKED	ev_last_hevent;
 };
 
 /* Per KP_IntEnable (the interrupt context) */
@@ -72,6 +82,42 @@ static void kp_edu_wr(struct kp_edu_ctx *ctx, u32 reg, u32 val)
 /* ---- KP_Open / KP_Close --------------------------------------------- */
 
 static void __cdecl KP_edu_Close(PVOID pDrvContext);
+static DWORD kp_edu_event_notify(struct kp_edu_ctx *ctx,
+				 WD_KERNEL_PLUGIN_CALL *kpCall,
+				 BOOL fIsKernelMode)
+{
+	struct kp_edu_event_notify en;
+
+	if (COPY_FROM_USER_OR_KERNEL(&en, kpCall->pData, sizeof(en),
+				     fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	if (en.notify > 1)
+		return KP_EDU_RES_INVALID;
+	kp_interlocked_set(&ctx->ev_notify, en.notify);
+	return KP_EDU_RES_OK;
+}
+
+static DWORD kp_edu_event_counts(struct kp_edu_ctx *ctx,
+				 WD_KERNEL_PLUGIN_CALL *kpCall,
+				 BOOL fIsKernelMode)
+{
+	struct kp_edu_event_counts ec = {
+		.calls = kp_interlocked_read(&ctx->ev_calls),
+		.remove = kp_interlocked_read(&ctx->ev_remove),
+		.power_d0 = kp_interlocked_read(&ctx->ev_d0),
+		.power_d3 = kp_interlocked_read(&ctx->ev_d3),
+		.other = kp_interlocked_read(&ctx->ev_other),
+		.notified = kp_interlocked_read(&ctx->ev_notified),
+		.last_action = kp_interlocked_read(&ctx->ev_last_action),
+		.last_hevent = kp_interlocked_read(&ctx->ev_last_hevent),
+	};
+
+	if (COPY_TO_USER_OR_KERNEL(kpCall->pData, &ec, sizeof(ec),
+				   fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	return KP_EDU_RES_OK;
+}
+
 static void __cdecl KP_edu_Call(PVOID pDrvContext,
 				WD_KERNEL_PLUGIN_CALL *kpCall,
 				BOOL fIsKernelMode);
@@ -124,13 +170,14 @@ static BOOL __cdecl KP_edu_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
 	if (!kp_bar(hWD, 0) || kp_bar_size(hWD, 0) < 0x100)
 		return FALSE;
 
-	ctx = malloc(sizeof(*ctx));
+	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return FALSE;
 	ctx->hwd = hWD;
 	ctx->regs = kp_bar(hWD, 0);
 	kp_interlocked_init(&ctx->notify_every);
 	kp_interlocked_set(&ctx->notify_every, 1);
+	kp_interlocked_set(&ctx->ev_notify, TRUE);
 
 	ctx->private_lock = kp_spinlock_init();
 	if (!ctx->private_lock)
@@ -328,6 +375,14 @@ static void __cdecl KP_edu_Call(PVOID pDrvContext,
 		kpCall->dwResult = kp_edu_notify_every(ctx, kpCall,
 						       fIsKernelMode);
 		break;
+	case KP_EDU_MSG_EVENT_NOTIFY:
+		kpCall->dwResult = kp_edu_event_notify(ctx, kpCall,
+						       fIsKernelMode);
+		break;
+	case KP_EDU_MSG_EVENT_COUNTS:
+		kpCall->dwResult = kp_edu_event_counts(ctx, kpCall,
+						       fIsKernelMode);
+		break;
 	default:
 		kpCall->dwResult = KP_EDU_RES_NO_IMPL;
 		break;
@@ -447,13 +502,40 @@ static DWORD __cdecl KP_edu_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
 
 /* ---- events --------------------------------------------------------- */
 
+/*
+ * Counts the event per dwAction (EVENT_COUNTS) and tells user mode about
+ * it unless EVENT_NOTIFY turned that off.  Process context; on WD_REMOVE
+ * the registers are still mapped, but this plugin needs none of them.
+ */
 static BOOL __cdecl KP_edu_Event(PVOID pDrvContext, WD_EVENT *wd_event)
 {
 	struct kp_edu_ctx *ctx = pDrvContext;
+	BOOL notify = kp_interlocked_read(&ctx->ev_notify);
 
-	dev_info(&kp_pci_dev(ctx->hwd)->dev, "event 0x%x (#%u)\n",
-		 wd_event->dwAction, wd_event->hEvent);
-	return TRUE;	/* tell user mode about every event */
+	kp_interlocked_increment(&ctx->ev_calls);
+	switch (wd_event->dwAction) {
+	case WD_REMOVE:
+		kp_interlocked_increment(&ctx->ev_remove);
+		break;
+	case WD_POWER_CHANGED_D0:
+		kp_interlocked_increment(&ctx->ev_d0);
+		break;
+	case WD_POWER_CHANGED_D3:
+		kp_interlocked_increment(&ctx->ev_d3);
+		break;
+	default:
+		kp_interlocked_increment(&ctx->ev_other);
+		break;
+	}
+	kp_interlocked_set(&ctx->ev_last_action, wd_event->dwAction);
+	kp_interlocked_set(&ctx->ev_last_hevent, wd_event->hEvent);
+	if (notify)
+		kp_interlocked_increment(&ctx->ev_notified);
+
+	dev_info(&kp_pci_dev(ctx->hwd)->dev, "KP_Event 0x%x (#%u): %s\n",
+		 wd_event->dwAction, wd_event->hEvent,
+		 notify ? "notify" : "swallow");
+	return notify;
 }
 
 /* ---- KP_Init and the module ----------------------------------------- */

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Records of the kp:* tracepoints (runtime/kernel/kp_trace.h, table in
- * docs/design.md).  kp_runtime.ko has no BTF, so the layouts are declared
- * here: the common 8-byte trace_entry header, then the fields in order with
- * natural alignment.  kpstat checks every offset against
+ * docs/design.md): the common 8-byte trace_entry header, then the fields in
+ * order with natural alignment.  kp_runtime.ko has no BTF, so the layouts
+ * are declared here, and kpstat checks every offset against
  * /sys/kernel/tracing/events/kp/<event>/format before loading (tpfmt.c).
  *
- * Included by BPF programs (after vmlinux.h) and by user space (after
- * <linux/types.h>).
+ * The BPF programs are raw tracepoints: they read the TP_PROTO arguments,
+ * not these records.  kp_trace.h keeps every record's fields identical to
+ * its TP_PROTO arguments (same names, types and order, assigned 1:1), so
+ * the format check also pins the argument lists the programs read; and the
+ * kernel refuses to attach a program that reads more arguments than the
+ * tracepoint has.  User space only (include after <linux/types.h>).
  */
 #ifndef KP_TP_H
 #define KP_TP_H

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * DPC latency, run time and coalescing from kp:kp_dpc_schedule,
- * kp:kp_dpc_entry and kp:kp_dpc_exit.
+ * kp:kp_dpc_entry and kp:kp_dpc_exit, attached as raw tracepoints (the
+ * arguments are the TP_PROTO of runtime/kernel/kp_trace.h).
  *
  * Latency runs from the FIRST request still pending to the DPC that serves
  * it: several IntAtIrql requests before one DPC coalesce into one dwCount,
  * and the oldest of them waited longest.  kpdpc_pending holds that first
  * timestamp per device+vector (0 = none): set by a request when unset (or
  * when the tracepoint says it is the first pending one, pending == 1), taken
- * and cleared atomically by the DPC entry.  If the runtime lacks kp_dpc_schedule, kpstat loads
- * kpdpc_irq_exit instead, which uses kp_irq_exit with dpc != 0.
+ * and cleared atomically by the DPC entry.  If the runtime lacks
+ * kp_dpc_schedule, kpstat loads kpdpc_irq_exit instead, which uses
+ * kp_irq_exit with dpc != 0.
+ *
+ * Raw tracepoints only skip a program nested in itself, so kpdpc_sched (hard
+ * IRQ) may now run inside kpdpc_entry (softirq) on one CPU: they share only
+ * kpdpc_pending, whose slot is written with atomics.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "kp_tp.h"
+#include <bpf/bpf_tracing.h>
 #include "kps.bpf.h"
 #include "kpdpc.h"
 
@@ -74,26 +80,27 @@ static __always_inline void mark_pending(__u32 dev, __u32 vector, bool first)
 		__sync_val_compare_and_swap(p, 0, ts);
 }
 
-SEC("tracepoint/kp/kp_dpc_schedule")
-int kpdpc_sched(struct kp_dpc_schedule_rec *ctx)
+SEC("raw_tp/kp_dpc_schedule")
+int BPF_PROG(kpdpc_sched, __u32 dev, __u32 vector, __u32 pending)
 {
-	if (filter_dev && ctx->dev != targ_dev)
+	if (filter_dev && dev != targ_dev)
 		return 0;
-	mark_pending(ctx->dev, ctx->vector, ctx->pending == 1);
+	mark_pending(dev, vector, pending == 1);
 	return 0;
 }
 
-SEC("tracepoint/kp/kp_irq_exit")
-int kpdpc_irq_exit(struct kp_irq_exit_rec *ctx)
+SEC("raw_tp/kp_irq_exit")
+int BPF_PROG(kpdpc_irq_exit, __u32 dev, __u32 vector, __u32 irq,
+	     __u32 handled, __u32 dpc)
 {
-	if (!ctx->dpc || (filter_dev && ctx->dev != targ_dev))
+	if (!dpc || (filter_dev && dev != targ_dev))
 		return 0;
-	mark_pending(ctx->dev, ctx->vector, false);
+	mark_pending(dev, vector, false);
 	return 0;
 }
 
-SEC("tracepoint/kp/kp_dpc_entry")
-int kpdpc_entry(struct kp_dpc_entry_rec *ctx)
+SEC("raw_tp/kp_dpc_entry")
+int BPF_PROG(kpdpc_entry, __u32 dev, __u32 vector, __u32 count)
 {
 	struct kpdpc_key key = {};
 	struct kpdpc_start *st;
@@ -102,16 +109,16 @@ int kpdpc_entry(struct kp_dpc_entry_rec *ctx)
 	__u32 zero = 0, slot;
 
 	/* count == 0: the requests were taken by a run on another CPU */
-	if (!ctx->count || (filter_dev && ctx->dev != targ_dev))
+	if (!count || (filter_dev && dev != targ_dev))
 		return 0;
-	key.dev = ctx->dev;
-	key.vector = ctx->vector;
+	key.dev = dev;
+	key.vector = vector;
 	v = kps_lookup_init(&kpdpc_stats, &key, &zero_val);
 	if (!v)
 		return 0;
 	v->dpcs++;
-	v->dw_count_sum += ctx->count;
-	slot = ctx->count;
+	v->dw_count_sum += count;
+	slot = count;
 	if (slot >= KPDPC_COAL_SLOTS)
 		slot = KPDPC_COAL_SLOTS - 1;
 	v->coal[kps_idx(slot, KPDPC_COAL_SLOTS)]++;
@@ -130,23 +137,23 @@ int kpdpc_entry(struct kp_dpc_entry_rec *ctx)
 	return 0;
 }
 
-SEC("tracepoint/kp/kp_dpc_exit")
-int kpdpc_exit(struct kp_dpc_exit_rec *ctx)
+SEC("raw_tp/kp_dpc_exit")
+int BPF_PROG(kpdpc_exit, __u32 dev, __u32 vector, __u32 count, __u32 ret)
 {
 	struct kpdpc_start *st;
 	struct kpdpc_val *v;
 	__u64 ts = bpf_ktime_get_ns();
 	__u32 zero = 0;
 
-	if (!ctx->count || (filter_dev && ctx->dev != targ_dev))
+	if (!count || (filter_dev && dev != targ_dev))
 		return 0;
 	st = bpf_map_lookup_elem(&kpdpc_start, &zero);
-	if (!st || !st->ts || st->key.dev != ctx->dev ||
-	    st->key.vector != ctx->vector)
+	if (!st || !st->ts || st->key.dev != dev ||
+	    st->key.vector != vector)
 		return 0;
 	v = bpf_map_lookup_elem(&kpdpc_stats, &st->key);
 	if (v) {
-		v->ret_sum += ctx->ret;
+		v->ret_sum += ret;
 		kps_hist_add(&v->run, ts - st->ts, targ_us, kps_epoch);
 	}
 	st->ts = 0;

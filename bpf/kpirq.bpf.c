@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Interrupt counts and hard-IRQ time from kp:kp_irq_entry / kp:kp_irq_exit. */
+/*
+ * Interrupt counts and hard-IRQ time from kp:kp_irq_entry / kp:kp_irq_exit,
+ * attached as raw tracepoints: the arguments are the TP_PROTO of
+ * runtime/kernel/kp_trace.h (ctx->args[], unpacked by BPF_PROG).
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "kp_tp.h"
+#include <bpf/bpf_tracing.h>
 #include "kps.bpf.h"
 #include "kpirq.h"
 
@@ -33,19 +37,19 @@ struct {
 
 static struct kpirq_val zero_val;
 
-SEC("tracepoint/kp/kp_irq_entry")
-int kpirq_entry(struct kp_irq_entry_rec *ctx)
+SEC("raw_tp/kp_irq_entry")
+int BPF_PROG(kpirq_entry, __u32 dev, __u32 vector, __u32 irq)
 {
 	struct kpirq_start *st;
 	struct kpirq_val *v;
 	struct kpirq_key key = {};
 	__u32 zero = 0;
 
-	if (filter_dev && ctx->dev != targ_dev)
+	if (filter_dev && dev != targ_dev)
 		return 0;
-	key.dev = ctx->dev;
-	key.vector = ctx->vector;
-	key.irq = ctx->irq;
+	key.dev = dev;
+	key.vector = vector;
+	key.irq = irq;
 	v = kps_lookup_init(&kpirq_stats, &key, &zero_val);
 	if (v)
 		v->count++;
@@ -57,8 +61,9 @@ int kpirq_entry(struct kp_irq_entry_rec *ctx)
 	return 0;
 }
 
-SEC("tracepoint/kp/kp_irq_exit")
-int kpirq_exit(struct kp_irq_exit_rec *ctx)
+SEC("raw_tp/kp_irq_exit")
+int BPF_PROG(kpirq_exit, __u32 dev, __u32 vector, __u32 irq, __u32 handled,
+	     __u32 dpc)
 {
 	struct kpirq_start *st;
 	struct kpirq_val *v;
@@ -66,17 +71,17 @@ int kpirq_exit(struct kp_irq_exit_rec *ctx)
 	__u32 zero = 0;
 	__u64 ts = bpf_ktime_get_ns();
 
-	if (filter_dev && ctx->dev != targ_dev)
+	if (filter_dev && dev != targ_dev)
 		return 0;
-	key.dev = ctx->dev;
-	key.vector = ctx->vector;
-	key.irq = ctx->irq;
+	key.dev = dev;
+	key.vector = vector;
+	key.irq = irq;
 	v = kps_lookup_init(&kpirq_stats, &key, &zero_val);
 	if (!v)
 		return 0;
-	if (ctx->handled)
+	if (handled)
 		v->handled++;
-	if (ctx->dpc)
+	if (dpc)
 		v->dpc++;
 	st = bpf_map_lookup_elem(&kpirq_start, &zero);
 	if (!st || !st->ts || st->key.dev != key.dev ||

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * KP_SPINLOCK contention from kp:kp_lock_init, kp:kp_lock_acquired and
- * kp:kp_lock_uninit.  kp_lock_acquired fires for every acquisition with the
+ * kp:kp_lock_uninit (raw tracepoints; arguments = TP_PROTO of
+ * runtime/kernel/kp_trace.h).  kp_lock_acquired fires for every acquisition with the
  * wait measured by the runtime, so no contended -> acquired pairing is
  * needed here.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "kp_tp.h"
+#include <bpf/bpf_tracing.h>
 #include "kps.bpf.h"
 #include "kplock.h"
 
@@ -30,40 +31,40 @@ struct {
 
 static struct kplock_val zero_val;
 
-SEC("tracepoint/kp/kp_lock_init")
-int kplock_init(struct kp_lock_init_rec *ctx)
+SEC("raw_tp/kp_lock_init")
+int BPF_PROG(kplock_init, __u64 lock, __u64 caller, const char *owner)
 {
 	struct kplock_name n = {};
-	__u64 lock = ctx->lock;
 
-	bpf_probe_read_kernel_str(n.owner, sizeof(n.owner), ctx->owner);
-	n.init_caller = ctx->caller;
+	/* the tracepoint copies at most 55 bytes + NUL; so do we */
+	bpf_probe_read_kernel_str(n.owner, sizeof(n.owner), owner);
+	n.init_caller = caller;
 	n.live = 1;
 	bpf_map_update_elem(&kplock_names, &lock, &n, BPF_ANY);
 	return 0;
 }
 
-SEC("tracepoint/kp/kp_lock_acquired")
-int kplock_acquired(struct kp_lock_acquired_rec *ctx)
+SEC("raw_tp/kp_lock_acquired")
+int BPF_PROG(kplock_acquired, __u64 lock, __u64 caller, __u64 wait_ns,
+	     __u32 contended)
 {
-	struct kplock_key key = { .lock = ctx->lock, .caller = ctx->caller };
+	struct kplock_key key = { .lock = lock, .caller = caller };
 	struct kplock_val *v;
 
 	v = kps_lookup_init(&kplock_stats, &key, &zero_val);
 	if (!v)
 		return 0;
 	v->acquired++;
-	if (ctx->contended) {
+	if (contended) {
 		v->contended++;
-		kps_hist_add(&v->wait, ctx->wait_ns, targ_us, kps_epoch);
+		kps_hist_add(&v->wait, wait_ns, targ_us, kps_epoch);
 	}
 	return 0;
 }
 
-SEC("tracepoint/kp/kp_lock_uninit")
-int kplock_uninit(struct kp_lock_uninit_rec *ctx)
+SEC("raw_tp/kp_lock_uninit")
+int BPF_PROG(kplock_uninit, __u64 lock)
 {
-	__u64 lock = ctx->lock;
 	struct kplock_name *n = bpf_map_lookup_elem(&kplock_names, &lock);
 
 	/* keep the name for the report; a later kp_lock_init overwrites it */

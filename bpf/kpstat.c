@@ -52,7 +52,7 @@ static const char usage_text[] =
 "COUNT times (default: until stopped), then the totals.\n"
 "\n"
 "Options:\n"
-"  -d, --device NAME     only this kp device (edu0: see /sys/class/kp)\n"
+"  -d, --device NAME     only this kp device (kp_edu0: see /sys/class/kp)\n"
 "  -a, --all-irqs        generic mode: every IRQ of the machine\n"
 "  -i, --irq N           with --all-irqs: only IRQ N\n"
 "  -C, --per-cpu         interrupt counts per CPU\n"
@@ -76,8 +76,8 @@ static const char usage_text[] =
 "\n"
 "Examples:\n"
 "  kpstat                          # all kp devices until Ctrl-C, then totals\n"
-"  kpstat -d edu0 1 5              # edu0: five 1 s reports, then totals\n"
-"  kpstat -d edu0 --duration 10 --json\n"
+"  kpstat -d kp_edu0 1 5           # kp_edu0: five 1 s reports, then totals\n"
+"  kpstat -d kp_edu0 --duration 10 --json\n"
 "  kpstat -C -s 2                  # per-CPU interrupt counts every 2 s\n"
 "  kpstat --all-irqs 1 3           # any machine: every IRQ, 3 reports\n"
 "  kpstat --all-irqs -H -N -i 36 --duration 5\n"
@@ -541,13 +541,11 @@ static int check_system(void)
 			"programs: needs CAP_BPF, CAP_PERFMON and tracefs)\n");
 		return -1;
 	}
-	r = libbpf_probe_bpf_prog_type(env.all_irqs ?
-				       BPF_PROG_TYPE_RAW_TRACEPOINT :
-				       BPF_PROG_TYPE_TRACEPOINT, NULL);
+	/* both modes use raw tracepoint programs only */
+	r = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL);
 	if (r <= 0) {
 		fprintf(stderr, "kpstat: BPF is not available on this kernel "
-			"(%s programs: %s)\n", env.all_irqs ?
-			"raw tracepoint" : "tracepoint",
+			"(raw tracepoint programs: %s)\n",
 			r < 0 ? strerror(-r) : "not supported");
 		return -1;
 	}

@@ -25,6 +25,13 @@
 #define KP_DEVNODE_CONST
 #endif
 
+/* class attribute callbacks take const pointers since 6.4 */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define KP_CLASS_ATTR_CONST	const
+#else
+#define KP_CLASS_ATTR_CONST
+#endif
+
 static inline void kp_vm_flags_set(struct vm_area_struct *vma,
 				   vm_flags_t flags)
 {

@@ -166,6 +166,7 @@ struct kp_session {
 
 /* kp_main.c */
 extern struct class *kp_class;
+long kp_plugin_allocations(void);
 extern dev_t kp_devt;
 
 /* kp_pci.c */

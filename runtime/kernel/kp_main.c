@@ -28,6 +28,15 @@ static char *kp_devnode(KP_DEVNODE_CONST struct device *dev, umode_t *mode)
 	return kasprintf(GFP_KERNEL, "kp/%s", dev_name(dev));
 }
 
+/* /sys/class/kp/plugin_allocations: objects plugins hold from malloc() */
+static ssize_t plugin_allocations_show(KP_CLASS_ATTR_CONST struct class *class,
+				       KP_CLASS_ATTR_CONST struct class_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", kp_plugin_allocations());
+}
+static CLASS_ATTR_RO(plugin_allocations);
+
 static int __init kp_init(void)
 {
 	int ret;
@@ -48,11 +57,16 @@ static int __init kp_init(void)
 		goto err_del_cdev;
 	}
 	kp_class->devnode = kp_devnode;
+	ret = class_create_file(kp_class, &class_attr_plugin_allocations);
+	if (ret)
+		goto err_destroy_class;
 
 	pr_info("Kernel PlugIn runtime loaded (API %u, major %u)\n",
 		KP_API_VERSION, MAJOR(kp_devt));
 	return 0;
 
+err_destroy_class:
+	class_destroy(kp_class);
 err_del_cdev:
 	cdev_del(&kp_cdev);
 err_unregister_region:
@@ -60,9 +74,11 @@ err_unregister_region:
 	return ret;
 }
 
+
 static void __exit kp_exit(void)
 {
 	/* plugins depend on our symbols: all of them are gone by now */
+	class_remove_file(kp_class, &class_attr_plugin_allocations);
 	class_destroy(kp_class);
 	cdev_del(&kp_cdev);
 	unregister_chrdev_region(kp_devt, KP_MAX_MINORS);

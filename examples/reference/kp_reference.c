@@ -8,7 +8,7 @@
  *
  * Driver name "KPDriver": the device appears as /dev/kp/KPDriver0.
  */
-#include <kp/kp_plugin.h>
+#include <kp/kp_callbacks.h>
 
 #include "kp_reference.h"
 

@@ -112,7 +112,9 @@ struct kp_device {
 	struct rw_semaphore	rwsem;
 	struct mutex		lock;
 	struct rw_semaphore	map_lock;	/* mmap faults vs. remove */
+	bool			removing;	/* remove() has begun */
 	bool			removed;	/* set under both locks */
+	wait_queue_head_t	gone_wq;	/* kp_sleep_us() sleepers */
 	struct list_head	sessions;
 	struct kp_irq		*irq;		/* under @lock */
 	u32			irq_mode;	/* for sysfs, 0 = none */
@@ -142,6 +144,7 @@ struct kp_session {
 	/* plugin open: written under @rwsem (write) and kdev->lock */
 	struct rw_semaphore	rwsem;
 	bool			plugin_open;
+	u32			enable_ntrans;	/* during KP_IntEnable */
 	KP_OPEN_CALL		ops;
 	void			*drv_ctx;
 

@@ -279,7 +279,9 @@ static int kp_call_int_enable(struct kp_session *sess, struct kp_irq *ki,
 	kpcall.dwDataSize = ie->data_size;
 
 	kp_copy_window_open(&win, buf, ie->data_size);
+	WRITE_ONCE(sess->enable_ntrans, ie->ntrans);
 	ok = sess->ops.funcIntEnable(sess->drv_ctx, &kpcall, &ki->int_ctx);
+	WRITE_ONCE(sess->enable_ntrans, 0);
 	kp_copy_window_close(&win);
 	ie->result = kpcall.dwResult;
 	return ok ? 0 : -EPERM;
@@ -528,3 +530,11 @@ long kp_ioctl_int_wait(struct kp_session *sess, void __user *uarg)
 
 	return copy_to_user(uarg, &iw, minsz) ? -EFAULT : 0;
 }
+
+DWORD kp_int_trans_count(HANDLE hWD)
+{
+	struct kp_session *sess = hWD;
+
+	return sess ? READ_ONCE(sess->enable_ntrans) : 0;
+}
+EXPORT_SYMBOL_GPL(kp_int_trans_count);

@@ -226,6 +226,7 @@ int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_rwsem(&kdev->rwsem);
 	mutex_init(&kdev->lock);
 	init_rwsem(&kdev->map_lock);
+	init_waitqueue_head(&kdev->gone_wq);
 	INIT_LIST_HEAD(&kdev->sessions);
 	kdev->plugin = plugin;
 	kdev->pdev = pci_dev_get(pdev);
@@ -304,6 +305,10 @@ void kp_pci_remove(struct pci_dev *pdev)
 	/* no new open() can find the device */
 	xa_erase(&kp_minors, kdev->minor);
 
+	/* tell plugins: kp_device_gone() and kp_sleep_us() */
+	WRITE_ONCE(kdev->removing, true);
+	wake_up_all(&kdev->gone_wq);
+
 	/* wait for every ioctl that uses the device or the plugin */
 	down_write(&kdev->rwsem);
 	mutex_lock(&kdev->lock);
@@ -372,3 +377,29 @@ struct device *kp_dma_dev(HANDLE hWD)
 	return sess ? &sess->kdev->pdev->dev : NULL;
 }
 EXPORT_SYMBOL_GPL(kp_dma_dev);
+
+BOOL kp_device_gone(HANDLE hWD)
+{
+	struct kp_session *sess = hWD;
+	struct kp_device *kdev;
+
+	if (!sess)
+		return TRUE;
+	kdev = sess->kdev;
+	return READ_ONCE(kdev->removing) ||
+	       kdev->pdev->error_state == pci_channel_io_perm_failure;
+}
+EXPORT_SYMBOL_GPL(kp_device_gone);
+
+int kp_sleep_us(HANDLE hWD, unsigned long usecs)
+{
+	struct kp_session *sess = hWD;
+
+	might_sleep();
+	if (!sess || kp_device_gone(hWD))
+		return -ENODEV;
+	wait_event_timeout(sess->kdev->gone_wq, kp_device_gone(hWD),
+			   usecs_to_jiffies(usecs));
+	return kp_device_gone(hWD) ? -ENODEV : 0;
+}
+EXPORT_SYMBOL_GPL(kp_sleep_us);

@@ -15,14 +15,36 @@
  * Contexts (Linux names for the reference's levels):
  *   KP_Init, KP_Open, KP_Close, KP_Call, KP_Event, KP_IntEnable,
  *   KP_IntDisable			process context, may sleep
- *   KP_IntAtIrql, KP_IntAtIrqlMSI	hard IRQ ("high IRQL"): no sleeping,
- *					no malloc/free, no kp_spinlock_*;
- *					kp_interlocked_* and register access
+ *   KP_IntAtIrql, KP_IntAtIrqlMSI	hard IRQ ("high IRQL"), also on
+ *					PREEMPT_RT: no sleeping, no
+ *					malloc/free; register access,
+ *					kp_interlocked_* and kp_spinlock_*
  *					are fine
- *   KP_IntAtDpc, KP_IntAtDpcMSI	the DPC, a tasklet (softirq: the
- *					reference's DISPATCH level): no
- *					sleeping; malloc (atomic) and
- *					kp_spinlock_* are fine
+ *   KP_IntAtDpc, KP_IntAtDpcMSI	the DPC (softirq, a thread on
+ *					PREEMPT_RT: the reference's DISPATCH
+ *					level): no sleeping; malloc (atomic)
+ *					and kp_spinlock_* are fine
+ *
+ * Concurrency, per open (one KP_Open .. KP_Close):
+ *   - KP_Call may run in several threads at once, and concurrently with
+ *     KP_IntEnable/KP_IntDisable and the interrupt callbacks;
+ *   - KP_Open, KP_Close and KP_Event never run concurrently with a KP_Call
+ *     or with each other;
+ *   - KP_IntEnable and KP_IntDisable never run concurrently with each
+ *     other, with KP_Event or with KP_Close.
+ *   The interrupt callbacks run whenever the device interrupts: share
+ *   state with them through kp_spinlock_* or kp_interlocked_*.
+ *
+ * Device removal (hot unplug, sysfs remove, unbind, rmmod):
+ *   1. kp_device_gone() turns TRUE and kp_sleep_us() sleepers wake: a
+ *      KP_Call that waits or polls must check it and return, as removal
+ *      waits for running KP_Calls.  Register reads of a vanished device
+ *      return all-ones.
+ *   2. Interrupts are disabled (KP_IntDisable), then every open gets
+ *      KP_Event(WD_REMOVE) - whether or not user mode registered for
+ *      events - and then KP_Close, all before the device is released.
+ *      Release DMA memory and everything tied to the device there; a
+ *      later KP_PLUGIN_CLOSE or close() does not call KP_Close again.
  */
 #ifndef _KP_PLUGIN_H
 #define _KP_PLUGIN_H
@@ -136,39 +158,28 @@ typedef struct _KP_OPEN_CALL {
 	KP_FUNC_INT_AT_IRQL_MSI		funcIntAtIrqlMSI;
 	KP_FUNC_INT_AT_DPC_MSI		funcIntAtDpcMSI;
 	KP_FUNC_EVENT			funcEvent;
+	DWORD				dwOptions;	/* KP_OPT_* (Linux) */
 } KP_OPEN_CALL;
 
 /*
- * Prototypes of the reference's conventional callback names, so plugins
- * written as in the reference (non-static functions) build clean at W=1.
- * A plugin that uses other names (KP_MyKP_Open, ...) declares its own.
+ * KP_OPEN_CALL.dwOptions, set by KP_Open:
+ * KP_OPT_DPC_AT_IRQL - the DPC callbacks are safe at hard-IRQ level (no
+ *	sleeping, no malloc, locks only through kp_spinlock_*): the runtime
+ *	may call them right after KP_IntAtIrql* in the hard-IRQ handler,
+ *	with dwCount 1, and notify user mode from there (no softirq hop).
+ *	Ignored on PREEMPT_RT, where the DPC always runs in its thread.
+ *	Without DPC callbacks the runtime does this by itself.
  */
-BOOL __cdecl KP_Init(KP_INIT *kpInit);
-BOOL __cdecl KP_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD, PVOID pOpenData,
-		     PVOID *ppDrvContext);
-void __cdecl KP_Close(PVOID pDrvContext);
-void __cdecl KP_Call(PVOID pDrvContext, WD_KERNEL_PLUGIN_CALL *kpCall,
-		     BOOL fIsKernelMode);
-BOOL __cdecl KP_Event(PVOID pDrvContext, WD_EVENT *wd_event);
-BOOL __cdecl KP_IntEnable(PVOID pDrvContext, WD_KERNEL_PLUGIN_CALL *kpCall,
-			  PVOID *ppIntContext);
-void __cdecl KP_IntDisable(PVOID pIntContext);
-BOOL __cdecl KP_IntAtIrql(PVOID pIntContext, BOOL *pfIsMyInterrupt);
-DWORD __cdecl KP_IntAtDpc(PVOID pIntContext, DWORD dwCount);
-BOOL __cdecl KP_IntAtIrqlMSI(PVOID pIntContext, ULONG dwLastMessage,
-			     DWORD dwReserved);
-DWORD __cdecl KP_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
-			     ULONG dwLastMessage, DWORD dwReserved);
+#define KP_OPT_DPC_AT_IRQL	0x1
 
 /*
- * The reference's MSI example is named KP_PCI_IntAtIrqlMSI (the name used
- * in the vendor's PCI sample) while its KP_Open installs KP_IntAtIrqlMSI.
- * Map the sample's name onto the conventional one so the reference code
- * builds as written.  Define KP_NO_REFERENCE_ALIASES to turn this off.
+ * KP_Init is the one callback whose name is fixed (the runtime registers
+ * it through KP_PLUGIN()).  Every other callback may have any name and
+ * may be static; KP_Open installs them in KP_OPEN_CALL.  Plugins that use
+ * the reference's conventional names non-statically (KP_Open, KP_Call,
+ * ...) include <kp/kp_callbacks.h> for their prototypes.
  */
-#ifndef KP_NO_REFERENCE_ALIASES
-#define KP_PCI_IntAtIrqlMSI KP_IntAtIrqlMSI
-#endif
+BOOL __cdecl KP_Init(KP_INIT *kpInit);
 
 /* ---- The small C library of the reference (kpstdlib.h) ------------ */
 /*
@@ -211,10 +222,13 @@ int kp_copy_from_user_or_kernel(void *dst, const void *src, size_t size,
 
 /* ---- Synchronization (B.6.13) ------------------------------------- */
 /*
- * KP_SPINLOCK: not from hard IRQ; fine from process context and the DPC
- * (it disables bottom halves, so KP_Call and a DPC on the same CPU cannot
- * deadlock).  Contention is reported through the kp:kp_lock_* tracepoints,
- * each lock named by the plugin module and the call site that created it.
+ * KP_SPINLOCK: a raw spinlock taken with interrupts off, so one lock can
+ * be shared by process context, the DPC and KP_IntAtIrql* (the reference
+ * forbids the last; Linux allows it, also on PREEMPT_RT).  Keep critical
+ * sections short: on PREEMPT_RT they are not preemptible, and malloc()
+ * under a KP_SPINLOCK returns NULL there.  Contention is reported through
+ * the kp:kp_lock_* tracepoints, each lock named by the plugin module and
+ * the call site that created it.
  */
 typedef struct _KP_SPINLOCK KP_SPINLOCK;
 KP_SPINLOCK *kp_spinlock_init_caller(struct module *owner, unsigned long ip);
@@ -240,13 +254,33 @@ int kp_interlocked_exchange(KP_INTERLOCKED *target, int val);
  * hWD is the open handle KP_Open receives (also kpCall->hKernelPlugIn).
  * All accessors are safe at hard-IRQ level.  kp_bar() returns the mapped
  * BAR (memory or I/O, through pci_iomap) or NULL when absent or once the
- * device was removed (KP_Close may run after removal: do not touch
- * registers there, nor keep BAR pointers past KP_IntDisable/KP_Close).
+ * device was removed; do not keep BAR pointers past KP_Close.
  */
 struct pci_dev *kp_pci_dev(HANDLE hWD);
 void __iomem *kp_bar(HANDLE hWD, int bar);
 resource_size_t kp_bar_size(HANDLE hWD, int bar);
 struct device *kp_dma_dev(HANDLE hWD);	/* for the DMA API */
+
+/*
+ * TRUE once the device is being removed or has been surprise-removed
+ * (reads return all-ones).  Any context.
+ */
+BOOL kp_device_gone(HANDLE hWD);
+
+/*
+ * Sleeps about @usecs microseconds in process context (a KP_Call polling
+ * the device).  Returns 0, or -ENODEV at once when the device goes away
+ * (removal wakes the sleeper).
+ */
+int kp_sleep_us(HANDLE hWD, unsigned long usecs);
+
+/*
+ * In KP_IntEnable: the number of transfer commands the runtime will run
+ * in the hard-IRQ handler before KP_IntAtIrql* (0 when user mode passed
+ * none).  A plugin that leaves acknowledging to transfer commands must
+ * check it: a level interrupt nobody acknowledges storms.
+ */
+DWORD kp_int_trans_count(HANDLE hWD);
 
 /* ---- Registration ------------------------------------------------- */
 struct kp_plugin;

@@ -6,6 +6,7 @@ pkgs="gcc make git pkg-config cpio kmod xz-utils pciutils procps
 clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 linux-headers-amd64 linux-image-amd64 linux-source qemu-system-x86 busybox-static
 python3 python3-jinja2 python3-yaml python3-pytest python3-matplotlib
+python3-jsonschema python3-ruamel.yaml python3-venv python3-setuptools
 libbpf-tools bpftrace"
 
 missing=

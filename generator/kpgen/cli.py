@@ -6,13 +6,15 @@ printed as `kpgen: error: FILE:LINE: field: message`, never a traceback.
 """
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from kpgen import __version__, docs, project, scan
+from kpgen.checks import check_driver_name
 from kpgen.errors import KpgenError
-from kpgen.render import environment, load_description
-from kpgen.schema import check_name
+from kpgen.load import schema as _schema  # noqa: F401  (fails early)
+from kpgen.render import load_description, render_starter_description
 
 
 def _id(text):
@@ -47,13 +49,16 @@ def build_parser():
     sub.required = True
 
     n = sub.add_parser("new", help="generate a project",
-                       description="Generate a project from a description "
-                       "(--from) or from a starter description for NAME "
-                       "and the given ids.")
+                       description="Generate a project: from a description "
+                       "(--from), or a starter for NAME. Without ids, at a "
+                       "terminal kpgen offers the PCI devices it finds; "
+                       "otherwise the project's kpgen.yaml asks for them "
+                       "and `make` there says what is missing.")
     n.add_argument("name", nargs="?", metavar="NAME",
                    help="driver name (without --from)")
     n.add_argument("--from", dest="source", metavar="DESC.yaml",
-                   help="the device description")
+                   help="the device description (user files such as "
+                   "NAME_calls.c next to it are used instead of starters)")
     n.add_argument("--vendor", type=_id, help="PCI vendor id (hex)")
     n.add_argument("--device", type=_id, help="PCI device id (hex)")
     n.add_argument("--subsystem-vendor", type=_id, metavar="ID")
@@ -68,25 +73,30 @@ def build_parser():
     n.add_argument("--runtime", metavar="DIR",
                    help="kp runtime tree for the Makefile's RUNTIME "
                    "(default: the runtime/ of this kpgen tree)")
+    n.add_argument("--no-pick", action="store_true",
+                   help="never offer the scanned devices")
+    n.add_argument("--sysfs", default="/sys", help=argparse.SUPPRESS)
 
     v = sub.add_parser("validate", help="check a description")
     v.add_argument("source", metavar="DESC.yaml")
 
-    u = sub.add_parser("update", help="merge a changed description into "
-                       "a generated project",
-                       description="Render the recorded description and "
-                       "the new one (DIR/kpgen.yaml, or --from) and "
-                       "three-way merge the difference into DIR. "
-                       "Conflicts are left marked; exit status 1.")
+    u = sub.add_parser("update", help="regenerate a project from its "
+                       "description",
+                       description="Rewrite the generated files of DIR "
+                       "from DIR/kpgen.yaml (or --from, which is copied "
+                       "there). Your files are never overwritten: a "
+                       "changed starter is merged into them with git "
+                       "merge-file; conflicts are left marked (exit 1).")
     u.add_argument("dir", nargs="?", default=".", metavar="DIR")
     u.add_argument("--from", dest="source", metavar="NEW.yaml")
     u.add_argument("--runtime", metavar="DIR")
     u.add_argument("-n", "--dry-run", action="store_true",
-                   help="show what would change, write nothing")
+                   help="say what would change, write nothing")
 
     s = sub.add_parser("scan", help="list PCI devices (sysfs)")
     s.add_argument("--describe", metavar="BDF",
-                   help="write a starting description for this device")
+                   help="write a starting description for this device "
+                   "(0000:00:03.0 or 00:03.0)")
     s.add_argument("--name", default="mydev",
                    help="driver name for --describe (default: mydev)")
     s.add_argument("-o", "--output", metavar="FILE",
@@ -103,57 +113,111 @@ def build_parser():
     return p
 
 
-def _write_new_file(path, text, force):
-    path = Path(path)
-    if path.exists() and not force:
-        raise KpgenError("file exists: use --force to overwrite it", path)
+def kpgen_command():
+    """How a generated Makefile runs this kpgen."""
+    found = shutil.which("kpgen")
+    here = Path(__file__).resolve().parent
+    if found:
+        return "kpgen"
+    return "PYTHONPATH=%s %s -m kpgen" % (here.parent, sys.executable)
+
+
+def _check_name(name, what):
+    def fail(message):
+        raise KpgenError(message, field=what)
+    if not name or not name.replace("_", "a").isalnum() or \
+            not name[0].isalpha() or name != name.lower() or \
+            len(name) > 11 or not name.isascii():
+        fail("%r: expected a lower-case C identifier ([a-z][a-z0-9_]*, at "
+             "most 11 characters)" % name)
+    check_driver_name(name, fail)
+
+
+def _hex(value):
+    return None if value is None else "0x%04x" % value
+
+
+def _pick_device(args):
+    """At a terminal: the scanned devices to choose from, or None."""
+    if args.no_pick or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
     try:
-        project._atomic_write(path, text)
-    except OSError as exc:
-        raise KpgenError(exc.strerror or str(exc), path) from None
-
-
-def starter_description(ctx):
-    return environment().get_template("description.yaml.j2").render(ctx)
+        devices = [d for d in scan.scan(args.sysfs) if d.pci_class >> 16
+                   not in (0x06,)]        # not bridges
+    except KpgenError:
+        return None
+    if not devices:
+        return None
+    print("PCI devices here (`kpgen scan`):")
+    for i, dev in enumerate(devices, 1):
+        print("%3d) %s" % (i, scan.format_device(dev).replace(
+            "\n", "\n     ")))
+    while True:
+        try:
+            answer = input("device for %s [1-%d, Enter: fill in the ids "
+                           "later]: " % (args.name, len(devices))).strip()
+        except EOFError:
+            return None
+        if not answer:
+            return None
+        if answer.isdigit() and 1 <= int(answer) <= len(devices):
+            return devices[int(answer) - 1]
 
 
 def cmd_new(args, parser):
     if args.source:
         if args.name or args.vendor is not None or args.device is not None:
             parser.error("new: give either --from DESC.yaml or NAME "
-                         "--vendor ID --device ID")
-        target, files = project.new_project(args.source, args.output,
-                                            args.force, _abs(args.runtime))
-    else:
-        if not args.name or args.vendor is None or args.device is None:
-            parser.error("new: NAME, --vendor and --device are required "
-                         "without --from")
-        check_name(args.name, "NAME")
-        modes = {"auto": ("auto", ["msix", "msi", "legacy"])}
-        mode, prefer = modes.get(args.irq, (args.irq, None))
-        text = starter_description({
-            "name": args.name, "vendor": "0x%04x" % args.vendor,
-            "device": "0x%04x" % args.device,
-            "subsystem_vendor": None if args.subsystem_vendor is None
-            else "0x%04x" % args.subsystem_vendor,
-            "subsystem_device": None if args.subsystem_device is None
-            else "0x%04x" % args.subsystem_device,
-            "comment": "", "bars": [], "mode": mode, "prefer": prefer,
-            "vectors": 1})
-        target, files = project.new_project("%s (starter)" % args.name,
-                                            args.output, args.force,
-                                            _abs(args.runtime),
-                                            desc_text=text)
+                         "[--vendor ID --device ID]")
+        target, files = project.new_project(
+            args.source, args.output, args.force, _abs(args.runtime),
+            user_dir_path=args.source)
+        return _created(target, files)
+    if not args.name:
+        parser.error("new: NAME or --from DESC.yaml is required")
+    if (args.vendor is None) != (args.device is None):
+        parser.error("new: give both --vendor and --device, or neither")
+    _check_name(args.name, "NAME")
+    modes = {"auto": ("auto", ["msix", "msi", "legacy"])}
+    mode, prefer = modes.get(args.irq, (args.irq, None))
+    ctx = {"name": args.name, "vendor": _hex(args.vendor),
+           "device": _hex(args.device),
+           "subsystem_vendor": _hex(args.subsystem_vendor),
+           "subsystem_device": _hex(args.subsystem_device),
+           "comment": "", "bars": [], "mode": mode, "prefer": prefer,
+           "vectors": 1}
+    if args.vendor is None:
+        dev = _pick_device(args)
+        if dev is not None:
+            ctx = scan.describe_context(dev, args.name)
+    text = render_starter_description(ctx)
+    if ctx["vendor"] is None:
+        target, files = project.new_pending(args.name, text, args.output,
+                                            args.force, kpgen_command())
+        print("created %s/ (%d files): the description needs the device's "
+              "ids" % (target, len(files)))
+        print("next: fill in pci.vendor and pci.device in %s/kpgen.yaml "
+              "(`kpgen scan` lists the PCI devices), then: cd %s && make"
+              % (target, target))
+        return 0
+    target, files = project.new_project("%s/kpgen.yaml" % (
+        args.output or args.name), args.output or args.name, args.force,
+        _abs(args.runtime), desc_text=text)
+    return _created(target, files)
+
+
+def _created(target, files):
     print("created %s/ (%d files)" % (target, len(files)))
     for rel in files:
-        print("  " + rel)
-    print("next: cd %s && make   (then `make load`; TODO(user) marks "
-          "what to write)" % target)
+        if not rel.startswith(".kpgen/"):
+            print("  " + rel)
+    print("next: cd %s && make   (then `make load`; TODO(user) marks your "
+          "code)" % target)
     return 0
 
 
 def cmd_validate(args, parser):
-    _, d = load_description(args.source)
+    _, d, _ = load_description(args.source)
     nregs = sum(len(b.registers) for b in d.bars)
     mode = d.interrupts.mode if d.interrupts is not None else "none"
     print("%s: ok: %s, %d BAR%s, %d register%s, interrupts %s, "
@@ -165,14 +229,14 @@ def cmd_validate(args, parser):
 
 
 def cmd_update(args, parser):
-    changes, state = project.plan_update(args.dir, args.source,
-                                         _abs(args.runtime))
-    if state.get("generator") != __version__:
-        print("note: %s was generated by kpgen %s, this is %s; template "
-              "changes between them are not merged" % (
-                  args.dir, state.get("generator"), __version__))
+    changes, state, notes = project.plan_update(args.dir, args.source,
+                                                _abs(args.runtime))
+    for note in notes:
+        print("note: " + note)
     visible = [c for c in changes if c.action != "recorded"]
-    if not args.dry_run:
+    if args.dry_run:
+        print("%s: dry run, nothing written; would do:" % args.dir)
+    else:
         project.apply_update(args.dir, changes)
     if not visible:
         print("%s: up to date" % args.dir)
@@ -190,11 +254,19 @@ def cmd_update(args, parser):
 
 def cmd_scan(args, parser):
     if args.describe:
-        check_name(args.name, "--name")
-        dev = scan.read_device(args.sysfs, args.describe)
-        text = starter_description(scan.describe_context(dev, args.name))
+        _check_name(args.name, "--name")
+        dev = scan.read_device(args.sysfs, scan.full_bdf(args.describe))
+        text = render_starter_description(scan.describe_context(
+            dev, args.name))
         if args.output:
-            _write_new_file(args.output, text, args.force)
+            path = Path(args.output)
+            if path.exists() and not args.force:
+                raise KpgenError("file exists: use --force to overwrite it",
+                                 path)
+            try:
+                project._atomic_write(path, text)
+            except OSError as exc:
+                raise KpgenError(exc.strerror or str(exc), path) from None
             print("wrote %s: edit it, then `kpgen new --from %s`"
                   % (args.output, args.output))
         else:
@@ -246,4 +318,3 @@ def main(argv=None):
         return 130
     except BrokenPipeError:
         return 1
-

@@ -1,12 +1,16 @@
-"""docs/description-format.md, rendered from the schema (schema.py)."""
-from kpgen import FORMAT_VERSION, schema
-from kpgen.schema import (BitRange, Choice, Ident, Int, IntOrWord, ListOf,
-                          Map, Text, fmt_int)
+"""docs/description-format.md, rendered from the format's own sources:
+the JSON Schema (structure, types, defaults, meanings), checks.py (the
+domain rules) and the templates (the generated names, found in a real
+render so the doc cannot name a function the templates do not make)."""
+import json
+
+from kpgen import FORMAT_VERSION, checks, load, model
+from kpgen.load import SCHEMA, _resolve, expected
 
 DOC_PATH = "docs/description-format.md"
 
 EXAMPLE = """\
-kpgen: 1
+kpgen: 2
 name: mydev
 pci: {vendor: 0x1234, device: 0x5678}
 bars:
@@ -15,7 +19,7 @@ bars:
     type: mem
     size: 0x1000
     registers:
-      - {name: status, offset: 0x00, access: ro}
+      - {name: status, offset: 0x00, access: ro, read_side_effects: true}
       - {name: ack, offset: 0x04, access: wo}
 interrupts:
   mode: msi
@@ -29,85 +33,150 @@ messages:
 events: [remove]
 """
 
+ORDER = ["description", "pci", "bar", "register", "bit_field", "interrupts",
+         "step", "message", "payload_field"]
 
-def type_text(t):
-    if isinstance(t, Map):
-        return t.ref()
-    if isinstance(t, ListOf):
-        text = "list of " + type_text(t.item)
-        if t.max_len is not None:
-            text += " (at most %d)" % t.max_len
+
+def section(key):
+    return SCHEMA if key == "description" else SCHEMA["$defs"][key]
+
+
+def title(key):
+    return "description" if key == "description" else section(key)["title"]
+
+
+def anchor(key):
+    return title(key).lower().replace(" ", "-")
+
+
+def type_text(sch):
+    if "$ref" in sch and sch["$ref"].split("/")[-1] in ORDER:
+        key = sch["$ref"].split("/")[-1]
+        return "[%s](#%s)" % (title(key), anchor(key))
+    r = _resolve(sch)
+    if r.get("type") == "array":
+        item = r["items"]
+        text = "list of " + type_text(item)
+        if "maxItems" in r:
+            text += " (at most %d)" % r["maxItems"]
         return text
-    if isinstance(t, Int):
-        text = "integer %s..%s" % (fmt_int(t.lo, t.hexa), fmt_int(t.hi,
-                                                                  t.hexa))
-        return text + (", power of 2" if t.pow2 else "")
-    if isinstance(t, Choice):
-        return " | ".join("`%s`" % c for c in t.choices)
-    if isinstance(t, Ident):
-        return "identifier (at most %d chars)" % t.max_len
-    if isinstance(t, BitRange):
-        return '`N` or `"MSB:LSB"`'
-    if isinstance(t, IntOrWord):
-        return "%s or `%s`" % (type_text(t.integer), t.word)
-    if isinstance(t, Text):
-        return "text" if t.what is None else t.what
-    raise TypeError(t)  # pragma: no cover
+    if "enum" in r:
+        return " \\| ".join("`%s`" % json.dumps(v).strip('"')
+                            for v in r["enum"])
+    return expected(r)
 
 
-def default_text(field):
-    if field.required:
+def default_text(key, prop, required):
+    if key in required:
         return "**required**"
-    d = field.default
-    if d is None and isinstance(field.type, ListOf):
+    r = _resolve(prop)
+    if "default" in r:
+        d = r["default"]
+        if isinstance(d, bool):
+            return "`%s`" % str(d).lower()
+        if isinstance(d, str):
+            return '`"%s"`' % d
+        if isinstance(d, list):
+            return "`[]`"
+        return "`%s`" % d
+    if r.get("type") == "array":
         return "`[]`"
-    if d is None:
-        return "-"
-    if isinstance(d, bool):
-        return "`%s`" % str(d).lower()
-    if isinstance(d, str):
-        return '`"%s"`' % d
-    return "`%s`" % d
+    return "-"
 
 
 def cell(text):
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("|", "\\|").replace("\n", " ").replace("\\\\|",
+                                                               "\\|")
+
+
+def generated_names():
+    """Which C names a message, a register and a driver get, taken from a
+    render of EXAMPLE and checked to be in the files that define them."""
+    from kpgen.render import load_description, render
+    _, desc, _ = load_description("example.yaml", EXAMPLE)
+    gen, user = render(desc, "example.yaml", "/opt/kp/runtime")
+    files = dict(gen, **user)
+    ctx = model.build(desc, "example.yaml", "/opt/kp/runtime")
+    m, r = ctx["messages"][0], ctx["registers"][0]
+    names = [
+        ("message", "%s (dwMessage)" % m["macro"], "mydev_msgs.h",
+         "#define " + m["macro"]),
+        ("message", "struct %s (the payload)" % m["struct"], "mydev_msgs.h",
+         "struct %s {" % m["struct"]),
+        ("message", "DWORD %s(struct mydev_drv_ctx *ctx, struct %s *msg), "
+         "the handler you write" % (m["handler"], m["struct"]),
+         "mydev_calls.c", "DWORD %s(" % m["handler"]),
+        ("message", "a case of KP_mydev_Call, which copies the payload in "
+         "and out", "mydev_gen.c", "case %s:" % m["macro"]),
+        ("register", "%s (offset)" % r["macro"], "mydev_regs.h",
+         "#define " + r["macro"]),
+        ("register", "%s(HANDLE hWD)" % r["read_fn"], "mydev_gen.h",
+         " %s(HANDLE hWD)" % r["read_fn"]),
+        ("interrupts", "BOOL mydev_acknowledge(HANDLE hWD), called by "
+         "your %s()" % ctx["hooks"]["irq"], "mydev_gen.h",
+         "BOOL mydev_acknowledge(HANDLE hWD)"),
+        ("interrupts", "MYDEV_ACK_TRANS_CMDS, the same steps as "
+         "`struct kp_trans_cmd`s", "mydev_msgs.h",
+         "#define MYDEV_ACK_TRANS_CMDS"),
+    ]
+    for hook in model.HOOKS:
+        names.append(("description", "%s(), a callback you write"
+                      % ctx["hooks"][hook], "mydev_plugin.c",
+                      " %s(" % ctx["hooks"][hook]))
+    out = {}
+    for sec, text, rel, needle in names:
+        if needle not in files[rel]:   # pragma: no cover - a template bug
+            raise AssertionError("%s not in %s" % (needle, rel))
+        out.setdefault(sec, []).append("`%s` in `%s`" % (text, rel))
+    return out
 
 
 def render():
+    names = generated_names()
     out = [
         "# Device description format",
         "",
-        "<!-- Generated by `kpgen docs` from generator/kpgen/schema.py: "
-        "do not edit; tests/unit/test_docs.py checks it is current. -->",
+        "<!-- Generated by `kpgen docs` from generator/kpgen/"
+        "description.schema.json, checks.py and the templates: do not "
+        "edit; tests/unit/test_docs.py checks it is current. -->",
         "",
-        "A device description is one YAML document (format version %d) "
+        "A device description is one YAML 1.2 document (format version %d) "
         "that `kpgen new --from` turns into a Kernel PlugIn project and "
-        "`kpgen update` merges into an existing one. `kpgen validate` "
+        "`kpgen update` regenerates a project from. `kpgen validate` "
         "checks it; every error names the file, the line, the field (as "
         "a path such as `bars[0].registers[2].offset`) and what is "
-        "expected." % FORMAT_VERSION,
+        "expected. The structure is the JSON Schema "
+        "`generator/kpgen/description.schema.json`; editors with "
+        "yaml-language-server complete and check it through the "
+        "`# yaml-language-server: $schema=...` line kpgen writes at the "
+        "top of a project's `kpgen.yaml`." % FORMAT_VERSION,
         "",
         "General rules:",
         "",
         "* Integers are decimal, `0x` hex, `0o` octal or `0b` binary, "
-        "with optional `_` separators; a quoted number is a string, and a "
-        "leading `0` (`010`) is rejected as ambiguous.",
-        "* Unknown keys and duplicate keys are errors.",
-        "* Names become C identifiers: they must match "
-        "`[A-Za-z_][A-Za-z0-9_]*` and must not be C keywords or the "
-        "names %s." % ", ".join("`%s`" % n
-                                for n in sorted(schema.RESERVED_NAMES)),
-        "* An entity whose generated C name would clash with another's "
-        "(for instance register `msg` with field `x` and message `x`, "
-        "both `<NAME>_MSG_X`) is rejected.",
+        "with `_` only between digits; a quoted number is a string; a "
+        "leading `0` (`010`) is rejected as ambiguous; at most %d "
+        "characters." % load.MAX_NUMBER_CHARS,
+        "* Unknown keys, duplicate keys, YAML aliases, merge keys and "
+        "tags other than `!!str` are errors.",
+        "* Control characters (but tab and newline), bidirectional "
+        "controls and invalid code points are refused anywhere in the "
+        "file, comments included: the text reaches generated C.",
+        "* Names become C identifiers. The driver name is the prefix of "
+        "every generated name, so it must not be a prefix the kernel, "
+        "the runtime or the C library already uses; payload field names "
+        "are struct members, so they must not be C keywords or lower-case "
+        "object-like macros (`generator/kpgen/reserved.txt`, made from "
+        "the target's headers by `generator/tools/mkreserved.py`).",
         "* Limits shared with the runtime (`linux/kp.h`): KP_MAX_DATA_SIZE"
         " = %d bytes of KP_Call data per message, KP_MAX_TRANS_CMDS = %d "
         "acknowledge steps, KP_MAX_VECTORS = %d vectors; kpgen also "
-        "allows at most %d messages and %d registers."
-        % (schema.KP_MAX_DATA_SIZE, schema.KP_MAX_TRANS_CMDS,
-           schema.KP_MAX_VECTORS, schema.MAX_MESSAGES,
-           schema.MAX_REGISTERS),
+        "allows at most %d registers."
+        % (checks.KP_MAX_DATA_SIZE, checks.KP_MAX_TRANS_CMDS,
+           checks.KP_MAX_VECTORS, checks.MAX_REGISTERS),
+        "* Format 1 (kpgen 0.1) is read for migration: `kpgen update` "
+        "moves its `code:` message bodies into `<name>_calls.c` and "
+        "rewrites the file as format 2.",
         "",
         "A small example (a complete, commented one is "
         "`examples/edu/edu.yaml`):",
@@ -116,26 +185,33 @@ def render():
         EXAMPLE.rstrip("\n"),
         "```",
         "",
-        "Sections: " + ", ".join(m.ref() for m in schema.SECTIONS) + ".",
+        "Sections: " + ", ".join("[%s](#%s)" % (title(k), anchor(k))
+                                 for k in ORDER) + ".",
     ]
-    for m in schema.SECTIONS:
-        out += ["", "## %s" % m.title, "", m.doc, "",
-                "| key | type | default | meaning |",
-                "|---|---|---|---|"]
-        for f in m.fields:
-            meaning = f.doc
-            if isinstance(f.type, ListOf) and f.type.unique:
-                keys = ["entries" if k == "." else "`%s`s" % k
-                        for k in f.type.unique]
-                meaning += " Unique %s%s." % (
-                    " and ".join(keys),
-                    " (ignoring case)" if f.type.casefold else "")
-            if f.example is not None:
-                meaning += " Example: `%s: %s`." % (f.key, f.example)
+    for key in ORDER:
+        sch = section(key)
+        required = sch.get("required", [])
+        out += ["", "## %s" % title(key), "", sch["description"], "",
+                "| key | type | default | meaning |", "|---|---|---|---|"]
+        for pkey, prop in sch["properties"].items():
+            r = _resolve(prop)
+            meaning = prop.get("description") or r.get("description", "")
+            uniq = prop.get("x-unique")
+            if uniq:
+                meaning += " Unique %s." % " and ".join("`%s`s" % u
+                                                       for u in uniq)
+            ex = prop.get("examples") or r.get("examples")
+            if ex:
+                v = ex[0]
+                v = str(v).lower() if isinstance(v, bool) else v
+                meaning += " Example: `%s: %s`." % (pkey, v)
             out.append("| `%s` | %s | %s | %s |" % (
-                f.key, cell(type_text(f.type)), cell(default_text(f)),
-                cell(meaning)))
-        rules = [c.doc for c in m.checks if c.doc]
+                pkey, cell(type_text(prop)), cell(default_text(
+                    pkey, prop, required)), cell(meaning)))
+        rules = [doc for sec, doc in checks.RULES if sec == title(key)]
         if rules:
             out += ["", "Rules:", ""] + ["* " + r for r in rules]
+        if title(key) in names:
+            out += ["", "Generated names (for driver `mydev` of the "
+                    "example):", ""] + ["* " + n for n in names[title(key)]]
     return "\n".join(out) + "\n"

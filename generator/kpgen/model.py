@@ -1,7 +1,11 @@
-"""From a validated description to the values the templates use."""
-import re
+"""From a checked description to the values the templates use.
 
-from kpgen import __version__, schema
+Every C name the templates emit is made here and registered with
+``Symbols``, pre-seeded with the names the templates fix, so two entities
+that would generate the same name are refused with both lines.
+"""
+from kpgen import __version__
+from kpgen.checks import bits_of, payload_layout, reg_width
 from kpgen.errors import KpgenError
 
 C_TYPES = {"u8": "__u8", "u16": "__u16", "u32": "__u32", "u64": "__u64",
@@ -12,7 +16,23 @@ IO_READ = {8: "ioread8", 16: "ioread16", 32: "ioread32", 64: "readq"}
 IO_WRITE = {8: "iowrite8", 16: "iowrite16", 32: "iowrite32", 64: "writeq"}
 MODE_MACROS = {"legacy": "KP_INT_MODE_INTX", "msi": "KP_INT_MODE_MSI",
                "msix": "KP_INT_MODE_MSIX"}
+DEFAULT_PREFER = ["msix", "msi", "legacy"]
 MSG_ON_STACK_MAX = 256      # larger payloads are copied through malloc()
+
+# dwResult values of every generated plugin, in value order
+RESULTS = [("OK", "success"), ("NOT_IMPLEMENTED", "no handler yet"),
+           ("BAD_SIZE", "payload too small"),
+           ("FAULT", "copying the payload failed"),
+           ("TIMEOUT", "the device did not answer in time"),
+           ("ERROR", "other failure"),
+           ("UNKNOWN_MESSAGE", "no such message"),
+           ("NO_DEVICE", "the device is gone"),
+           ("NO_TRANS_CMDS", "TRANS_ACK without transfer commands")]
+
+# The user's callbacks, called by the generated KP_* callbacks
+# (<name>_gen.c); docs and templates take their names from here.
+HOOKS = ["open", "close", "event", "irq_enable", "irq_disable", "irq",
+         "dpc", "irq_msi", "dpc_msi"]
 
 
 def c_hex(value, width=32):
@@ -28,28 +48,17 @@ def comment(text):
 
 
 def c_string(text):
+    """A C string literal: printable ASCII as is, the rest as UTF-8 bytes
+    in octal escapes (which, unlike \\x, end after three digits)."""
     out = []
     for ch in str(text):
         if ch in '\\"':
             out.append("\\" + ch)
-        elif 32 <= ord(ch) < 127:
+        elif 32 <= ord(ch) < 127 and ch != "?":
             out.append(ch)
         else:
-            out.append("\\x%02x" % (ord(ch) & 0xff) if ord(ch) < 256
-                       else "?")
+            out.extend("\\%03o" % b for b in ch.encode("utf-8"))
     return '"' + "".join(out) + '"'
-
-
-def code_lines(code):
-    """A `code:` body as lines, 8 leading spaces turned into tabs."""
-    lines = []
-    for line in code.rstrip().split("\n"):
-        line = line.rstrip()
-        m = re.match(r"^( {8})+", line)
-        if m:
-            line = "\t" * (len(m.group(0)) // 8) + line[len(m.group(0)):]
-        lines.append(line)
-    return lines
 
 
 class Symbols:
@@ -59,21 +68,43 @@ class Symbols:
         self.filename = filename
         self.seen = {}
 
+    def fixed(self, symbol):
+        self.seen[symbol] = ("kpgen's own %s" % symbol, None)
+
     def add(self, symbol, obj, key, what):
         if symbol in self.seen:
             first_what, first_line = self.seen[symbol]
+            where = " at line %d" % first_line if first_line else ""
             raise KpgenError("%s would generate the C name %s, already "
-                             "generated for %s at line %d: rename one of "
-                             "them" % (what, symbol, first_what, first_line),
+                             "generated for %s%s: rename one of them"
+                             % (what, symbol, first_what, where),
                              self.filename, obj.line(key), obj.path(key))
         self.seen[symbol] = (what, obj.line(key))
 
 
-def build(d, filename, runtime="/usr/src/kp-runtime"):
-    """Returns the template context for description ``d``."""
+def fixed_names(name, up):
+    """The C names the templates emit whatever the description says."""
+    names = ["%s_RES_%s" % (up, r) for r, _ in RESULTS]
+    names += ["%s_%s" % (up, s) for s in (
+        "DRIVER_NAME", "VENDOR_ID", "DEVICE_ID", "ACK_NCMDS",
+        "ACK_TRANS_CMDS", "INT_F_TRANS_ACK", "INT_MODES", "INT_NMODES",
+        "INT_VECTORS", "EVENTS", "REGS_H", "MSGS_H", "GEN_H", "PLUGIN_H",
+        "NRESULTS")]
+    names += ["%s_%s" % (name, h) for h in HOOKS]
+    names += ["%s_%s" % (name, s) for s in (
+        "acknowledge", "drv_ctx", "int_ctx", "int_enable", "pci_ids",
+        "msgs", "dispatch", "regs", "results", "modes", "device", "raise",
+        "ack", "msg_desc", "check_bars")]
+    return names
+
+
+def build(d, filename, runtime):
+    """Returns the template context for checked description ``d``."""
     name = d.name
     up = name.upper()
     syms = Symbols(filename)
+    for sym in fixed_names(name, up):
+        syms.fixed(sym)
 
     bars, registers = [], []
     for bar in d.bars:
@@ -82,25 +113,35 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
              "type": bar.type, "is_io": bar.type == "io",
              "size": bar.size, "size_hex": c_hex(bar.size, 64)
              if bar.size is not None else None,
-             "description": comment(bar.description), "registers": []}
+             "description": comment(bar.description), "registers": [],
+             "end": 0}
         syms.add(b["macro"], bar, "name", "BAR %r" % bar.name)
         syms.add(b["macro"] + "_SIZE", bar, "name", "BAR %r" % bar.name)
+        syms.add(b["macro"] + "_END", bar, "name", "BAR %r" % bar.name)
         for reg in bar.registers:
-            w = reg.width
+            w = reg_width(bar, reg)
             r = {"name": reg.name, "bar": b, "offset": reg.offset,
                  "offset_hex": "0x%02x" % reg.offset,
                  "macro": "%s_REG_%s" % (up, reg.name.upper()),
                  "width": w, "bytes": w // 8, "access": reg.access,
                  "readable": reg.access != "wo",
                  "writable": reg.access != "ro",
+                 "side_effects": reg.read_side_effects,
                  "ktype": KERNEL_TYPES[w], "utype": "__u%d" % w,
                  "ioread": IO_READ[w], "iowrite": IO_WRITE[w],
                  "read_fn": "%s_read_%s" % (name, reg.name),
                  "write_fn": "%s_write_%s" % (name, reg.name),
                  "description": comment(reg.description), "fields": []}
+            b["end"] = max(b["end"], reg.offset + w // 8)
             syms.add(r["macro"], reg, "name", "register %r" % reg.name)
+            if r["readable"]:
+                syms.add(r["read_fn"], reg, "name", "register %r"
+                         % reg.name)
+            if r["writable"]:
+                syms.add(r["write_fn"], reg, "name", "register %r"
+                         % reg.name)
             for bf in reg.fields:
-                msb, lsb = bf.bits
+                msb, lsb = bits_of(bf)
                 mask = ((1 << (msb - lsb + 1)) - 1) << lsb
                 f = {"name": bf.name,
                      "macro": "%s_%s_%s" % (up, reg.name.upper(),
@@ -116,13 +157,14 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
                 r["fields"].append(f)
             b["registers"].append(r)
             registers.append(r)
+        b["end_hex"] = c_hex(b["end"], 64)
         bars.append(b)
     regs_by_name = {r["name"]: r for r in registers}
 
     irq = d.interrupts
     mode = irq.mode if irq is not None else "none"
     if mode == "auto":
-        modes = list(irq.prefer) or ["msix", "msi", "legacy"]
+        modes = list(irq.prefer or DEFAULT_PREFER)
     elif mode == "none":
         modes = []
     else:
@@ -137,6 +179,7 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
                 mask = step.mask or 0
                 out.append({"op": "read", "reg": reg, "mask": mask,
                             "mask_hex": c_hex(mask, reg["width"]),
+                            "clear": step.pending == "clear" and mask != 0,
                             "use_read": False, "value": 0,
                             "value_hex": "0"})
             else:
@@ -148,16 +191,26 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
                     value &= mask
                 out.append({"op": "write", "reg": reg, "mask": mask,
                             "mask_hex": c_hex(mask, reg["width"]),
-                            "use_read": use_read, "value": value,
+                            "clear": False, "use_read": use_read,
+                            "value": value,
                             "value_hex": c_hex(value, reg["width"])})
         return out
 
     ack = steps("acknowledge")
     raise_steps = steps("raise")
+    ack_clear = any(s["clear"] for s in ack)
+    trans_ok = bool(ack) and not ack_clear
+    if not ack:
+        ack_note = "the description has no interrupts.acknowledge steps"
+    elif ack_clear:
+        ack_note = ("transfer commands cannot test for a clear bit "
+                    "(pending: clear)")
+    else:
+        ack_note = None
 
     messages = []
     for msg in d.messages:
-        size, layout = schema.payload_layout(msg)
+        size, layout = payload_layout(msg)
         members, npad = [], 0
         for item, what, offset in layout:
             if item == "pad":
@@ -170,20 +223,19 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
             decl = "%s %s" % (C_TYPES[f.type], f.name)
             if f.count is not None:
                 decl += "[%d]" % f.count
+            out = f in msg.output
             members.append({"decl": decl + ";", "name": f.name,
                             "type": f.type, "count": f.count,
-                            "is_array": f.count is not None,
-                            "out": f in msg.output,
-                            "comment": comment(("out" if f in msg.output
-                                                else "in") +
+                            "out": out, "pad": False, "offset": offset,
+                            "comment": comment(("out" if out else "in") +
                                                (": " + f.description
-                                                if f.description else "")),
-                            "offset": offset, "pad": False})
+                                                if f.description else ""))})
         m = {"name": msg.name, "id": msg.id,
+             "id_hex": "0x%x" % msg.id if msg.id > 9 else str(msg.id),
              "macro": "%s_MSG_%s" % (up, msg.name.upper()),
              "struct": "%s_msg_%s" % (name, msg.name),
              "handler": "%s_on_%s" % (name, msg.name),
-             "dispatch": "%s_call_%s" % (name, msg.name),
+             "fields_table": "%s_fields_%s" % (name, msg.name),
              "description": comment(msg.description),
              "size": size, "has_payload": size > 0,
              "on_stack": size <= MSG_ON_STACK_MAX,
@@ -191,8 +243,10 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
              "fields": [x for x in members if not x["pad"]],
              "inputs": [f.name for f in msg.input],
              "outputs": [f.name for f in msg.output],
-             "code": code_lines(msg.code) if msg.code else None}
-        syms.add(m["macro"], msg, "name", "message %r" % msg.name)
+             "code": d._code.get(msg.name)}
+        for sym in (m["macro"], m["struct"], m["handler"],
+                    m["fields_table"]):
+            syms.add(sym, msg, "name", "message %r" % msg.name)
         messages.append(m)
 
     events = set(d.events)
@@ -228,15 +282,20 @@ def build(d, filename, runtime="/usr/src/kp-runtime"):
         "bars": bars,
         "registers": registers,
         "has_reg64": any(r["width"] == 64 for r in registers),
-        "irq": {"mode": mode, "modes": modes,
+        "irq": {"mode": mode, "modes": modes, "any": bool(modes),
                 "mode_macros": [MODE_MACROS[m] for m in modes],
                 "legacy": "legacy" in modes,
                 "msi": "msi" in modes or "msix" in modes,
                 "vectors": vectors, "ack": ack, "raise": raise_steps,
-                "ack_reads": any(s["op"] == "read" for s in ack),
-                "ack_tests": any(s["op"] == "read" and s["mask"]
-                                 for s in ack)},
+                "trans_ok": trans_ok, "ack_note": ack_note,
+                "dpc_at_irql": irq.dpc_at_irql if irq is not None
+                else True,
+                "ack_reads": any(s["op"] == "read" for s in ack)},
         "messages": messages,
+        "results": [{"name": r, "macro": "%s_RES_%s" % (up, r),
+                     "value": i, "note": note}
+                    for i, (r, note) in enumerate(RESULTS)],
+        "hooks": {h: "%s_%s" % (name, h) for h in HOOKS},
         "events": {"insert": "insert" in events,
                    "remove": "remove" in events,
                    "power": "power" in events,

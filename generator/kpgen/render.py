@@ -1,33 +1,19 @@
-"""Rendering the project templates (Jinja2) into {relative path: text}."""
-import os
+"""Rendering the templates (Jinja2, package data) of a project.
+
+templates/generated/  files rewritten by every `kpgen update`
+templates/user/       starters of the user's files, written once
+templates/pending/    the project of a description that is not complete
+"""
+import re
 import textwrap
+from importlib import resources
 from pathlib import Path
 
 import jinja2
 
-from kpgen import model, schema
-from kpgen.errors import KpgenError
-from kpgen.yamlsrc import read_text
+from kpgen import checks, load, model
 
-PROJECT = "project"     # templates/project/: the generated project tree
-
-
-def templates_dir():
-    """Where the templates are.
-
-    Installed: kpgen/templates inside the package (setup.py copies the
-    top-level templates/ there at build time).  In a clone: the top-level
-    templates/ next to generator/.  KPGEN_TEMPLATES overrides both.
-    """
-    env = os.environ.get("KPGEN_TEMPLATES")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    candidates += [here / "templates", here.parent.parent / "templates"]
-    for cand in candidates:
-        if (cand / PROJECT).is_dir():
-            return cand
-    raise KpgenError("templates not found (looked in %s)"
-                     % ", ".join(str(c) for c in candidates))
+GENERATED, USER = "generated", "user"
 
 
 def default_runtime():
@@ -39,8 +25,8 @@ def default_runtime():
     return "/usr/src/kp-runtime"
 
 
-def _c_string(text):
-    return model.c_string(text)
+def schema_path():
+    return str(resources.files("kpgen").joinpath("description.schema.json"))
 
 
 def _comment_block(text, indent=""):
@@ -95,43 +81,74 @@ def _c_define(name, value, note="", col=40):
 
 def environment():
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=jinja2.PackageLoader("kpgen", "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
-    env.filters["c_string"] = _c_string
+    env.filters["c_string"] = model.c_string
     env.filters["comment_block"] = _comment_block
     env.filters["c_proto"] = _c_proto
-    env.filters["hex"] = lambda v, w=0: "0x%0*x" % (w, v)
     env.globals["c_define"] = _c_define
     return env
 
 
-def load_description(path, text=None):
-    """Reads and validates a description file; returns (text, Obj)."""
+def template_names(kind):
+    """Template keys (paths without .j2) of one kind, sorted."""
+    root = resources.files("kpgen").joinpath("templates", kind)
+    return sorted(p.name[:-3] for p in root.iterdir()
+                  if p.name.endswith(".j2"))
+
+
+def code_lines(code):
+    """A format-1 `code:` body as lines, 8 leading spaces turned to tabs."""
+    lines = []
+    for line in code.rstrip().split("\n"):
+        line = line.rstrip()
+        m = re.match(r"^( {8})+", line)
+        if m:
+            line = "\t" * (len(m.group(0)) // 8) + line[len(m.group(0)):]
+        lines.append(line)
+    return lines
+
+
+def load_description(path, text=None, recorded_ids=None):
+    """Reads and checks a description; returns (text, desc, ids).
+
+    @ids is {message name: id}, the recorded ids plus the new ones."""
     if text is None:
-        text = read_text(path)
-    desc = schema.load(text, str(path))
-    model.build(desc, str(path))    # rejects clashing generated C names
-    return text, desc
+        text = load.read_text(path)
+    desc = load.load(text, str(path))
+    ids = checks.check(desc, str(path), recorded_ids)
+    desc._code = {k: code_lines(v) for k, v in desc._code.items()}
+    model.build(desc, str(path), runtime="")   # refuses clashing C names
+    return text, desc, ids
 
 
-def render_project(desc, desc_text, filename, runtime):
-    """Renders every project file.
-
-    Returns {template key: (relative path, text)}; the key (the template's
-    own path) identifies a file across renders even when the driver name,
-    and so the file name, changes.
-    """
+def render(desc, filename, runtime):
+    """Renders a project: ({rel: text} generated, {rel: text} user)."""
     ctx = model.build(desc, str(filename), runtime=runtime)
     env = environment()
-    root = templates_dir() / PROJECT
-    out = {}
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or not path.name.endswith(".j2"):
-            continue
-        key = path.relative_to(root).as_posix()[:-3]
-        rel = env.from_string(key).render(ctx)
-        text = env.get_template("%s/%s" % (PROJECT, key + ".j2")).render(ctx)
-        out[key] = (rel, text)
-    return out
+    out = []
+    for kind in (GENERATED, USER):
+        files = {}
+        for key in template_names(kind):
+            rel = env.from_string(key).render(ctx)
+            files[rel] = env.get_template("%s/%s.j2" % (kind, key)).render(
+                ctx)
+        out.append(files)
+    return out[0], out[1]
+
+
+def render_starter_description(ctx):
+    ctx = dict(ctx)
+    ctx.setdefault("schema_url", schema_path())
+    ctx.setdefault("vectors_max", None)
+    return environment().get_template("description.yaml.j2").render(ctx)
+
+
+def render_pending(name, kpgen_command):
+    from kpgen import __version__
+    return {"Makefile": environment().get_template(
+        "pending/Makefile.j2").render(name=name,
+                                      kpgen_version=__version__,
+                                      kpgen_command=kpgen_command)}

@@ -63,7 +63,10 @@ def parse_resources(text):
         parts = line.split()
         if len(parts) < 3:
             continue
-        start, end, flags = (int(p, 16) for p in parts[:3])
+        try:
+            start, end, flags = (int(p, 16) for p in parts[:3])
+        except ValueError:
+            continue
         if not (start or end) or end < start:
             continue
         kind = "io" if flags & IORESOURCE_IO else "mem"
@@ -95,9 +98,16 @@ def parse_capabilities(cfg, dev):
         ptr = nxt
 
 
+def full_bdf(bdf):
+    """0000:00:03.0 from the short form lspci prints (00:03.0)."""
+    if bdf.count(":") == 1:
+        return "0000:" + bdf
+    return bdf
+
+
 def read_device(root, bdf):
     path = Path(root) / "bus" / "pci" / "devices" / bdf
-    if not path.is_dir():
+    if "/" in bdf or bdf.startswith(".") or not path.is_dir():
         raise KpgenError("no PCI device %s (in %s)" % (bdf, path.parent),
                          None)
     dev = Device(bdf)
@@ -203,4 +213,5 @@ def describe_context(dev, name):
                 dev.bdf, dev.pci_class),
             "bars": bars, "mode": "auto" if len(modes) > 1 else
             (modes[0] if modes else "none"),
-            "prefer": modes if len(modes) > 1 else None, "vectors": 1}
+            "prefer": modes if len(modes) > 1 else None, "vectors": 1,
+            "vectors_max": max(dev.msix or 0, dev.msi or 0) or None}

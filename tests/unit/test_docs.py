@@ -1,6 +1,7 @@
-"""docs/description-format.md is generated from the schema and current."""
+"""docs/description-format.md is generated from the schema, the rules
+and the templates, and is current."""
 from conftest import REPO
-from kpgen import docs, schema
+from kpgen import checks, docs, load
 
 
 def test_format_doc_is_up_to_date(kpgen):
@@ -12,15 +13,26 @@ def test_format_doc_is_up_to_date(kpgen):
     assert (res.rc, res.out) == (0, "%s: up to date\n" % path)
 
 
-def test_every_key_and_rule_is_documented():
+def test_every_key_rule_and_section_is_documented():
     text = docs.render()
-    for section in schema.SECTIONS:
-        assert "## %s\n" % section.title in text
-        for field in section.fields:
-            assert "| `%s` |" % field.key in text
-        for check in section.checks:
-            if check.doc:
-                assert "* " + check.doc in text
+    for key in docs.ORDER:
+        sch = docs.section(key)
+        assert "## %s\n" % docs.title(key) in text
+        for prop in sch["properties"]:
+            assert "| `%s` |" % prop in text
+    for _section, doc in checks.RULES:
+        assert "* " + doc in text
+    defs = set(load.SCHEMA["$defs"]) - {"id16", "ident", "text"}
+    assert defs == set(docs.ORDER) - {"description"}
+
+
+def test_message_section_names_the_generated_functions():
+    text = docs.render()
+    sec = text.split("## message\n")[1].split("\n## ")[0]
+    assert "`DWORD mydev_on_echo(struct mydev_drv_ctx *ctx, struct " \
+        "mydev_msg_echo *msg), the handler you write` in `mydev_calls.c`" \
+        in sec
+    assert "`MYDEV_MSG_ECHO (dwMessage)` in `mydev_msgs.h`" in sec
 
 
 def test_docs_check_detects_stale_file(kpgen, tmp_path):

@@ -35,7 +35,9 @@ PATTERNS = [
     "runtime/kernel/*.[ch]", "runtime/include/kp/*.h",
     "runtime/include/uapi/linux/*.h", "examples/*/kernel/*.[ch]",
     "examples/*/*.h", "tests/target/kmod/*.c", "tests/target/plugins/*/*.[ch]",
-    "bench/kmod/*.c", "tests/unit/golden/*/*_kp.c",
+    "bench/kmod/*.c", "examples/edu/*.c", "tests/target/serial/*.c",
+    "tests/unit/golden/*/*_gen.[ch]", "tests/unit/golden/*/*_plugin.[ch]",
+    "tests/unit/golden/*/*_calls.c",
     "tests/unit/golden/*/*_msgs.h", "tests/unit/golden/*/*_regs.h",
 ]
 

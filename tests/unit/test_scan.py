@@ -5,7 +5,7 @@ import struct
 import pytest
 
 from conftest import write
-from kpgen import schema
+from kpgen.render import load_description
 
 EDU_BDF = "0000:00:03.0"
 NIC_BDF = "0000:01:00.0"
@@ -52,9 +52,7 @@ def device(root, bdf, vendor, device_id, cls, bars, cfg, driver=None,
         os.symlink(os.path.relpath(drv, d), d / "driver")
 
 
-@pytest.fixture
-def sysfs(tmp_path):
-    root = tmp_path / "sys"
+def make_sysfs(root):
     device(root, EDU_BDF, 0x1234, 0x11e8, 0x00ff00,
            {0: (0xfea00000, 0x100000, 0x40200)},
            config(0x1234, 0x11e8, [(0x05, 0x0080)]))
@@ -67,6 +65,11 @@ def sysfs(tmp_path):
     device(root, "0000:00:1f.0", 0x8086, 0x2918, 0x060100, {},
            config(0x8086, 0x2918, [], pin=0, size=64), driver="lpc_ich")
     return root
+
+
+@pytest.fixture
+def sysfs(tmp_path):
+    return make_sysfs(tmp_path / "sys")
 
 
 def test_scan_lists_devices(kpgen, sysfs):
@@ -91,7 +94,7 @@ def test_scan_describe_writes_a_valid_description(kpgen, sysfs, tmp_path):
     res = kpgen("scan", "--sysfs", sysfs, "--describe", NIC_BDF, "--name",
                 "nic", "-o", out)
     assert res.rc == 0, res
-    d = schema.load(out.read_text(), str(out))
+    _, d, _ = load_description(str(out), out.read_text())
     assert (d.name, d.pci.vendor, d.pci.device) == ("nic", 0x8086, 0x10d3)
     assert [(b.index, b.type, b.size) for b in d.bars] == [
         (0, "mem", 0x20000), (2, "io", 0x20), (3, "mem", 0x4000)]
@@ -108,9 +111,10 @@ def test_scan_describe_writes_a_valid_description(kpgen, sysfs, tmp_path):
 
 
 def test_scan_describe_to_stdout(kpgen, sysfs):
-    res = kpgen("scan", "--sysfs", sysfs, "--describe", EDU_BDF)
-    assert res.rc == 0
-    d = schema.load(res.out, "stdout")
+    res = kpgen("scan", "--sysfs", sysfs, "--describe", "00:03.0")
+    assert res.rc == 0, res
+    assert "  vectors: 1                    # the device can give 1\n" in res.out
+    _, d, _ = load_description("stdout", res.out)
     assert (d.name, d.interrupts.mode, d.interrupts.prefer) == (
         "mydev", "auto", ["msi", "legacy"])
 
@@ -127,5 +131,11 @@ def test_scan_errors(kpgen, sysfs, tmp_path):
                        % (tmp_path / "nothing" / "bus" / "pci" / "devices"))
     res = kpgen("scan", "--sysfs", sysfs, "--describe", EDU_BDF, "--name",
                 "for")
-    assert res.rc == 1
-    assert res.err.startswith("kpgen: error: --name: 'for' is a C keyword")
+    assert (res.rc, res.err) == (1, "kpgen: error: --name: 'for' is a C "
+                                 "keyword\n")
+    res = kpgen("scan", "--sysfs", sysfs, "--describe", "../../etc")
+    assert res.rc == 1 and "no PCI device ../../etc" in res.err
+    bad = sysfs / "bus/pci/devices" / EDU_BDF / "resource"
+    bad.write_text("0xzz 0x1 0x200\n")
+    res = kpgen("scan", "--sysfs", sysfs)
+    assert res.rc == 0 and "Traceback" not in res.err

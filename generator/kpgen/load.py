@@ -136,7 +136,7 @@ def compose(text, filename):
         text = text[1:]
     check_text(text, filename)
     try:
-        node = YAML(typ="rt").compose(text)
+        node = YAML(typ="safe").compose(text)  # libyaml: fast, marks
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(
             exc, "context_mark", None)
@@ -167,7 +167,7 @@ class Reader:
         self.filename = filename
         self.lines, self.key_lines = {}, {}
         self.seen = set()
-        self.resolver = YAML(typ="rt").resolver
+        self.resolver = YAML(typ="safe").resolver
 
     def fail(self, node, path, message):
         raise KpgenError(message, self.filename, node.start_mark.line + 1,
@@ -175,7 +175,9 @@ class Reader:
 
     def value(self, node, path=(), depth=0):
         if depth > MAX_DEPTH:
-            self.fail(node, path, "nested too deeply")
+            raise KpgenError("malformed YAML: nested more than %d levels "
+                             "deep" % MAX_DEPTH, self.filename,
+                             node.start_mark.line + 1, "syntax")
         if id(node) in self.seen:
             raise KpgenError("YAML aliases (*name) are not supported in "
                              "descriptions: write the value out",
@@ -211,7 +213,7 @@ class Reader:
             self.fail(node, path, "character U+%04X is not allowed in a "
                       "description (control, bidirectional or invalid "
                       "characters would reach generated C)" % ord(m.group()))
-        if node.style is not None:          # quoted or block: a string
+        if node.style:                      # quoted or block: a string
             return raw
         implicit = self.resolver.resolve(ScalarNode, raw, (True, False))
         if node.tag != implicit:

@@ -4,6 +4,7 @@ templates/generated/  files rewritten by every `kpgen update`
 templates/user/       starters of the user's files, written once
 templates/pending/    the project of a description that is not complete
 """
+import functools
 import re
 import textwrap
 from importlib import resources
@@ -79,7 +80,10 @@ def _c_define(name, value, note="", col=40):
     return _comment_block(note) + "\n" + line
 
 
+@functools.lru_cache(maxsize=None)
 def environment():
+    """The Jinja environment (one per process: it caches the compiled
+    templates)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kpgen", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -92,11 +96,12 @@ def environment():
     return env
 
 
+@functools.lru_cache(maxsize=None)
 def template_names(kind):
     """Template keys (paths without .j2) of one kind, sorted."""
     root = resources.files("kpgen").joinpath("templates", kind)
-    return sorted(p.name[:-3] for p in root.iterdir()
-                  if p.name.endswith(".j2"))
+    return tuple(sorted(p.name[:-3] for p in root.iterdir()
+                  if p.name.endswith(".j2")))
 
 
 def code_lines(code):

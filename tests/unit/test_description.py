@@ -79,7 +79,10 @@ def test_yaml_12_numbers_and_ranges():
             registers:
               - name: x
                 offset: 0b100
-                fields: [{name: hi, bits: 7:4}, {name: lo, bits: 0}]
+                fields:
+                  - name: hi
+                    bits: 7:4
+                  - {name: lo, bits: 0}
         """)
     reg = d.bars[0].registers[0]
     assert reg.offset == 4
@@ -229,11 +232,13 @@ ERRORS = [
      "interrupts.acknowledge[0].value", "`value: read` needs an earlier "
      "read step"),
     ("name: edu\npci: {vendor: 1, device: 2}\nx: [" * 1 + "[" * 3000 +
-     "]" * 3001 + "\n", None, "syntax", None),
+     "]" * 3001 + "\n", 3, "syntax", "malformed YAML: nested more than 32 "
+     "levels deep"),
 ]
 
 
-@pytest.mark.parametrize("text,line,field,message", ERRORS)
+@pytest.mark.parametrize("text,line,field,message", ERRORS,
+                         ids=[str(i) for i in range(len(ERRORS))])
 def test_error(kpgen, tmp_path, text, line, field, message):
     path = write(tmp_path / "d.yaml", text)
     with pytest.raises(KpgenError) as exc:

@@ -21,6 +21,9 @@ EXEMPT = {
     # control.
     "runtime/include/kp/kp_plugin.h": {"NEW_TYPEDEFS", "VOLATILE", "SPACING",
                                        "MACRO_WITH_FLOW_CONTROL"},
+    # The reference's prototypes use its typedefs (KP_OPEN_CALL *, PVOID *),
+    # which checkpatch cannot tell from multiplications.
+    "runtime/include/kp/kp_callbacks.h": {"SPACING"},
     # The reference's code names MYDRV_STRUCT and MY_DRV_VERSION as types.
     "examples/reference/kp_reference.h": {"NEW_TYPEDEFS"},
     # An out-of-tree module builds for several kernels.

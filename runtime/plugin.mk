@@ -24,7 +24,11 @@ all: modules
 $(KP_RUNTIME_SYMVERS):
 	$(MAKE) -C $(KP_RUNTIME) KDIR=$(KDIR) modules
 
+# kbuild does not notice a changed KBUILD_EXTRA_SYMBOLS: when the runtime's
+# symbol versions are newer, drop ours so modpost runs again.
 modules: $(KP_RUNTIME_SYMVERS)
+	@if [ $(KP_PLUGIN_DIR)/Module.symvers -ot $(KP_RUNTIME_SYMVERS) ]; then \
+		rm -f $(KP_PLUGIN_DIR)/Module.symvers; fi
 	$(MAKE) -C $(KDIR) M=$(KP_PLUGIN_DIR) W=1 \
 		KBUILD_EXTRA_SYMBOLS=$(KP_RUNTIME_SYMVERS) modules
 

@@ -131,7 +131,7 @@ static void handler(struct kp_dev *dev, const struct kp_int_result *res,
 static void int_on(struct kp *k, uint32_t mode, int thread)
 {
 	struct kp_int_opts opts = { .mode = mode, .nvec = 1 };
-	struct kp_int_enable granted = { 0 };
+	struct kp_int_granted granted = { 0 };
 
 	reg_write(k->bar, EDU_REG_IRQ_ACK, ~0u);
 	KP_CHECK(kp_int_enable(k->dev, &opts, thread ? handler : NULL, k,

@@ -4,30 +4,39 @@
  *
  * GFP_KERNEL where sleeping is allowed, GFP_ATOMIC in the DPC (softirq)
  * or under a KP_SPINLOCK; at hard-IRQ level (KP_IntAtIrql*) the reference
- * forbids allocation: NULL and a one-time warning.
+ * forbids allocation: NULL and a one-time warning.  On PREEMPT_RT even
+ * GFP_ATOMIC may sleep, so under a KP_SPINLOCK (a raw lock, not
+ * preemptible) there is no allocation either.
  *
  * The runtime counts the objects plugins hold (/sys/class/kp/
  * plugin_allocations), so a plugin that leaks, or a runtime that forgets
  * KP_Close/KP_IntDisable, shows as a count that does not return to its
- * value before an open/close cycle.
+ * value before an open/close cycle.  The count is per CPU (a free on
+ * another CPU than the allocation makes one negative); the sum is exact.
  */
 #include <linux/bug.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
 
 #include "kp_internal.h"
 
-static atomic_long_t kp_plugin_allocs = ATOMIC_LONG_INIT(0);
+static DEFINE_PER_CPU(long, kp_plugin_allocs);
 
 long kp_plugin_allocations(void)
 {
-	return atomic_long_read(&kp_plugin_allocs);
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(kp_plugin_allocs, cpu);
+	return sum;
 }
 
 static void *kp_counted(void *p)
 {
 	if (p)
-		atomic_long_inc(&kp_plugin_allocs);
+		this_cpu_inc(kp_plugin_allocs);
 	return p;
 }
 
@@ -38,7 +47,15 @@ static bool kp_alloc_gfp(gfp_t *gfp)
 		WARN_ONCE(1, "kp: malloc() at hard-IRQ level\n");
 		return false;
 	}
-	*gfp = preemptible() ? GFP_KERNEL : GFP_ATOMIC;
+	if (preemptible() && !in_softirq()) {
+		*gfp = GFP_KERNEL;
+		return true;
+	}
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()) {
+		WARN_ONCE(1, "kp: malloc() under a KP_SPINLOCK on PREEMPT_RT\n");
+		return false;
+	}
+	*gfp = GFP_ATOMIC;
 	return true;
 }
 
@@ -82,7 +99,7 @@ EXPORT_SYMBOL_GPL(kp_realloc);
 void kp_free(void *ptr)
 {
 	if (ptr)
-		atomic_long_dec(&kp_plugin_allocs);
+		this_cpu_dec(kp_plugin_allocs);
 	kfree(ptr);
 }
 EXPORT_SYMBOL_GPL(kp_free);

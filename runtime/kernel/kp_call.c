@@ -4,7 +4,9 @@
  * KP_PLUGIN_CLOSE (KP_Close) and KP_PLUGIN_CALL (KP_Call).
  *
  * The plugin only ever sees kernel copies of user buffers, inside a copy
- * window (kp_copy.c) that bounds COPY_TO/FROM_USER_OR_KERNEL.
+ * window (kp_copy.c) that bounds COPY_TO/FROM_USER_OR_KERNEL.  KP_Call is
+ * the hot path: a small pData lives on the stack, the device gate is a
+ * per-CPU read lock, and only dwResult is written back to the header.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -13,178 +15,165 @@
 #include "kp_internal.h"
 #include "kp_trace.h"
 
-/*
- * Kernel copy of @size bytes at user address @uptr: NULL when @size is 0,
- * ERR_PTR(-E2BIG) above KP_MAX_DATA_SIZE, ERR_PTR(-EFAULT) when the range
- * cannot be read.
- */
-void *kp_user_buf(u64 uptr, u32 size)
-{
-	void *buf;
-
-	if (!size)
-		return NULL;
-	if (size > KP_MAX_DATA_SIZE)
-		return ERR_PTR(-E2BIG);
-
-	buf = kvzalloc(size, GFP_KERNEL);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	if (copy_from_user(buf, u64_to_user_ptr(uptr), size)) {
-		kvfree(buf);
-		return ERR_PTR(-EFAULT);
-	}
-	return buf;
-}
-
-void kp_user_buf_free(void *buf)
-{
-	kvfree(buf);
-}
-
 long kp_ioctl_plugin_open(struct kp_session *sess, void __user *uarg)
 {
 	unsigned long minsz = offsetofend(struct kp_plugin_open, __pad);
 	struct kp_device *kdev = sess->kdev;
+	u8 bounce[KP_BOUNCE_SIZE] __aligned(8);
 	struct kp_copy_window win;
 	struct kp_plugin_open po;
 	KP_OPEN_CALL ops = {};
+	struct kp_ubuf ub;
 	void *ctx = NULL;
-	void *buf;
 	BOOL ok;
-	int ret = 0;
+	int ret;
 
 	if (copy_from_user(&po, uarg, minsz))
 		return -EFAULT;
 	if (po.argsz < minsz || po.flags)
 		return -EINVAL;
 
-	buf = kp_user_buf(po.data, po.data_size);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
+	ret = kp_ubuf_get(&ub, bounce, po.data, po.data_size, true);
+	if (ret)
+		return ret;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
+	ret = kp_device_enter(kdev);
+	if (ret)
+		goto out_put_buf;
+	mutex_lock(&kdev->lock);
+	if (kdev->removing) {
 		ret = -ENODEV;
-		goto out_unlock_dev;
+		goto out_unlock;
 	}
-	down_write(&sess->rwsem);
-	if (sess->plugin_open) {
+	if (sess->plugin_open || sess->plugin_closed) {
 		ret = -EBUSY;
-		goto out_unlock_sess;
+		goto out_unlock;
 	}
 
-	kp_copy_window_open(&win, buf, po.data_size);
-	ok = kdev->plugin->open(&ops, sess, buf, &ctx);
+	kp_copy_window_open(&win, ub.buf, po.data_size);
+	ok = kdev->plugin->open(&ops, sess, ub.buf, &ctx);
 	kp_copy_window_close(&win);
 	if (!ok) {
 		ret = -EPERM;
-		goto out_unlock_sess;
+		goto out_unlock;
 	}
-
-	mutex_lock(&kdev->lock);
 	sess->ops = ops;
 	sess->drv_ctx = ctx;
-	sess->plugin_open = true;
-	mutex_unlock(&kdev->lock);
+	/* KP_Call reads the flag, then the ops, without kdev->lock */
+	smp_store_release(&sess->plugin_open, true);
 
-out_unlock_sess:
-	up_write(&sess->rwsem);
-out_unlock_dev:
-	up_read(&kdev->rwsem);
-	kp_user_buf_free(buf);
+out_unlock:
+	mutex_unlock(&kdev->lock);
+	kp_device_exit(kdev);
+out_put_buf:
+	kp_ubuf_put(&ub);
 	return ret;
 }
 
-/* Also works after the device was removed, so that cleanup succeeds. */
+/*
+ * Ends the session's plugin open: interrupts off, then KP_Close.  Caller
+ * holds kdev->gate for writing (no KP_Call runs) and kdev->lock.
+ */
+void kp_session_close_plugin(struct kp_session *sess)
+{
+	struct kp_device *kdev = sess->kdev;
+
+	lockdep_assert_held(&kdev->lock);
+	if (kdev->irq && kdev->irq->owner == sess)
+		kp_irq_teardown(kdev, KP_STOP_DISABLED);
+	if (!sess->plugin_open)
+		return;
+
+	WRITE_ONCE(sess->plugin_open, false);
+	if (sess->ops.funcClose)
+		sess->ops.funcClose(sess->drv_ctx);
+	memset(&sess->ops, 0, sizeof(sess->ops));
+	sess->drv_ctx = NULL;
+}
+
+/*
+ * Also works after the device was removed, so that cleanup succeeds:
+ * removal already ran KP_Close, which then is not called again.
+ */
 long kp_ioctl_plugin_close(struct kp_session *sess)
 {
 	struct kp_device *kdev = sess->kdev;
-	KP_FUNC_CLOSE close;
-	void *ctx;
+	int ret = 0;
 
-	down_write(&sess->rwsem);
-	if (!sess->plugin_open) {
-		up_write(&sess->rwsem);
-		return -ENOTCONN;
-	}
-
+	percpu_down_write(&kdev->gate);
 	mutex_lock(&kdev->lock);
-	if (kdev->irq && kdev->irq->owner == sess)
-		kp_irq_teardown(kdev);
-	close = sess->ops.funcClose;
-	ctx = sess->drv_ctx;
-	sess->plugin_open = false;
-	memset(&sess->ops, 0, sizeof(sess->ops));
-	sess->drv_ctx = NULL;
+	if (sess->plugin_open)
+		kp_session_close_plugin(sess);
+	else if (sess->plugin_closed)
+		sess->plugin_closed = false;
+	else
+		ret = -ENOTCONN;
 	mutex_unlock(&kdev->lock);
-
-	if (close)
-		close(ctx);
-	up_write(&sess->rwsem);
-	return 0;
+	percpu_up_write(&kdev->gate);
+	return ret;
 }
 
 long kp_ioctl_plugin_call(struct kp_session *sess, void __user *uarg)
 {
 	unsigned long minsz = offsetofend(struct kp_plugin_call, __pad);
+	struct kp_plugin_call __user *upc = uarg;
 	struct kp_device *kdev = sess->kdev;
+	u8 bounce[KP_BOUNCE_SIZE] __aligned(8);
 	WD_KERNEL_PLUGIN_CALL kpcall = {};
 	struct kp_copy_window win;
 	struct kp_plugin_call pc;
-	bool called = false;
-	void *buf;
-	int ret = 0;
+	struct kp_ubuf ub;
+	bool copy_in, copy_out;
+	int ret;
 
 	if (copy_from_user(&pc, uarg, minsz))
 		return -EFAULT;
-	if (pc.argsz < minsz || pc.flags)
+	if (pc.argsz < minsz || (pc.flags & ~(KP_CALL_F_IN | KP_CALL_F_OUT)))
 		return -EINVAL;
+	copy_in = !(pc.flags & KP_CALL_F_OUT) || (pc.flags & KP_CALL_F_IN);
+	copy_out = !(pc.flags & KP_CALL_F_IN) || (pc.flags & KP_CALL_F_OUT);
 
-	buf = kp_user_buf(pc.data, pc.data_size);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
+	ret = kp_ubuf_get(&ub, bounce, pc.data, pc.data_size, copy_in);
+	if (ret)
+		return ret;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		ret = -ENODEV;
-		goto out_unlock_dev;
-	}
-	down_read(&sess->rwsem);
-	if (!sess->plugin_open) {
+	ret = kp_device_enter(kdev);
+	if (ret)
+		goto out_put_buf;
+	/* pairs with kp_ioctl_plugin_open(): the ops are set before it */
+	if (!smp_load_acquire(&sess->plugin_open)) {
 		ret = -ENOTCONN;
-		goto out_unlock_sess;
+		goto out_exit;
 	}
 	if (!sess->ops.funcCall) {
 		ret = -EOPNOTSUPP;
-		goto out_unlock_sess;
+		goto out_exit;
 	}
 
 	kpcall.hKernelPlugIn = sess;
 	kpcall.dwMessage = pc.message;
-	kpcall.pData = buf;
+	kpcall.pData = ub.buf;
 	kpcall.dwDataSize = pc.data_size;
 
 	trace_kp_call_entry(kdev->minor, pc.message, pc.data_size);
-	kp_copy_window_open(&win, buf, pc.data_size);
+	kp_copy_window_open(&win, ub.buf, pc.data_size);
 	sess->ops.funcCall(sess->drv_ctx, &kpcall, FALSE);
 	kp_copy_window_close(&win);
-	kp_stat_inc(&kdev->stats.calls);
-	pc.result = kpcall.dwResult;
-	called = true;
+	kp_stat_inc(kdev, calls);
+	kp_device_exit(kdev);
 
-out_unlock_sess:
-	up_read(&sess->rwsem);
-out_unlock_dev:
-	up_read(&kdev->rwsem);
+	if (copy_out && ub.buf &&
+	    copy_to_user(u64_to_user_ptr(pc.data), ub.buf, pc.data_size))
+		ret = -EFAULT;
+	if (!ret && put_user(kpcall.dwResult, &upc->result))
+		ret = -EFAULT;
+	trace_kp_call_exit(kdev->minor, pc.message, kpcall.dwResult, ret);
+	kp_ubuf_put(&ub);
+	return ret;
 
-	if (!ret && buf && copy_to_user(u64_to_user_ptr(pc.data), buf,
-					pc.data_size))
-		ret = -EFAULT;
-	if (!ret && copy_to_user(uarg, &pc, minsz))
-		ret = -EFAULT;
-	if (called)
-		trace_kp_call_exit(kdev->minor, pc.message, pc.result, ret);
-	kp_user_buf_free(buf);
+out_exit:
+	kp_device_exit(kdev);
+out_put_buf:
+	kp_ubuf_put(&ub);
 	return ret;
 }

@@ -42,6 +42,16 @@ static inline void kp_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+static inline void kp_vm_flags_clear(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX		PCI_IRQ_LEGACY
 #endif

@@ -1,44 +1,119 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kp_copy.c - COPY_TO_USER_OR_KERNEL / COPY_FROM_USER_OR_KERNEL.
+ * kp_copy.c - kernel copies of user buffers for callbacks, and
+ * COPY_TO_USER_OR_KERNEL / COPY_FROM_USER_OR_KERNEL.
  *
  * While the runtime runs KP_Open, KP_Call or KP_IntEnable it opens a
  * "copy window" for the current task: the kernel copy of the caller's
  * buffer.  Inside a window the pData side of every copy must lie within
  * that buffer, otherwise nothing is copied and the macro yields -EFAULT.
- * The helpers are out of line on purpose: the reference's KP_Call copies
- * sizeof("My Driver V1.00") + 1 bytes from the literal, which FORTIFY
- * would reject at compile time in the plugin; the destination (cVer, 100
- * bytes, inside pData) is what is checked here.
+ * Windows are found by task in a small hash, one lock per bucket, so
+ * calls on different CPUs do not share a lock.  The helpers are out of
+ * line on purpose: the reference's KP_Call copies sizeof("My Driver
+ * V1.00") + 1 bytes from the literal, which FORTIFY would reject at
+ * compile time in the plugin; the destination (cVer, 100 bytes, inside
+ * pData) is what is checked here.
  */
+#include <linux/hash.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "kp_internal.h"
 
-/* Windows of all tasks; short, and only touched from task context. */
-static LIST_HEAD(kp_copy_windows);
-static DEFINE_RAW_SPINLOCK(kp_copy_lock);
+/* ---- kernel copies of user buffers ---------------------------------- */
+
+/*
+ * Fills @ub with a kernel copy of @size bytes at user address @uptr: in
+ * @bounce (KP_BOUNCE_SIZE bytes, the caller's stack) when it fits, else
+ * in kvmalloc() memory.  Without @copy_in the buffer is zeroed instead,
+ * so no kernel memory reaches user mode.  -E2BIG above
+ * KP_MAX_DATA_SIZE, -EFAULT when the range cannot be read.
+ */
+int kp_ubuf_get(struct kp_ubuf *ub, void *bounce, u64 uptr, u32 size,
+		bool copy_in)
+{
+	ub->buf = NULL;
+	ub->size = size;
+	ub->heap = false;
+	if (!size)
+		return 0;
+	if (size > KP_MAX_DATA_SIZE)
+		return -E2BIG;
+
+	if (size <= KP_BOUNCE_SIZE) {
+		ub->buf = bounce;
+	} else {
+		ub->buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+		if (!ub->buf)
+			return -ENOMEM;
+		ub->heap = true;
+	}
+	if (!copy_in) {
+		memset(ub->buf, 0, size);
+	} else if (copy_from_user(ub->buf, u64_to_user_ptr(uptr), size)) {
+		kp_ubuf_put(ub);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+void kp_ubuf_put(struct kp_ubuf *ub)
+{
+	if (ub->heap)
+		kvfree(ub->buf);
+	ub->buf = NULL;
+	ub->heap = false;
+}
+
+/* ---- copy windows --------------------------------------------------- */
+
+#define KP_COPY_HASH_BITS	6
+
+static struct kp_copy_bucket {
+	spinlock_t		lock;
+	struct hlist_head	windows;
+} kp_copy_hash[1 << KP_COPY_HASH_BITS];
+
+void kp_copy_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kp_copy_hash); i++) {
+		spin_lock_init(&kp_copy_hash[i].lock);
+		INIT_HLIST_HEAD(&kp_copy_hash[i].windows);
+	}
+}
+
+static struct kp_copy_bucket *kp_copy_bucket(struct task_struct *task)
+{
+	return &kp_copy_hash[hash_ptr(task, KP_COPY_HASH_BITS)];
+}
 
 void kp_copy_window_open(struct kp_copy_window *w, void *buf, size_t size)
 {
+	struct kp_copy_bucket *b = kp_copy_bucket(current);
+
 	w->task = current;
 	w->buf = buf;
 	w->size = buf ? size : 0;
-	raw_spin_lock(&kp_copy_lock);
-	list_add(&w->node, &kp_copy_windows);
-	raw_spin_unlock(&kp_copy_lock);
+	spin_lock(&b->lock);
+	hlist_add_head(&w->node, &b->windows);
+	spin_unlock(&b->lock);
 }
 
 void kp_copy_window_close(struct kp_copy_window *w)
 {
-	raw_spin_lock(&kp_copy_lock);
-	list_del(&w->node);
-	raw_spin_unlock(&kp_copy_lock);
+	struct kp_copy_bucket *b = kp_copy_bucket(w->task);
+
+	spin_lock(&b->lock);
+	hlist_del(&w->node);
+	spin_unlock(&b->lock);
 }
 
 /*
@@ -48,19 +123,21 @@ void kp_copy_window_close(struct kp_copy_window *w)
  */
 static struct kp_copy_window *kp_copy_window_find(void)
 {
+	struct kp_copy_bucket *b;
 	struct kp_copy_window *w, *found = NULL;
 
 	if (!in_task())
 		return NULL;
 
-	raw_spin_lock(&kp_copy_lock);
-	list_for_each_entry(w, &kp_copy_windows, node) {
+	b = kp_copy_bucket(current);
+	spin_lock(&b->lock);
+	hlist_for_each_entry(w, &b->windows, node) {
 		if (w->task == current) {
 			found = w;
 			break;
 		}
 	}
-	raw_spin_unlock(&kp_copy_lock);
+	spin_unlock(&b->lock);
 	return found;
 }
 

@@ -4,68 +4,91 @@
  * KP_EVENT_WAIT, delivery through KP_Event, and the dev_pm_ops that turn
  * suspend/resume into WD_POWER_CHANGED_D3/D0.  (PCI remove delivers
  * WD_REMOVE from kp_pci_remove().)
+ *
+ * Each session has its own queue and wait queue, apart from the
+ * interrupt notifications, so an interrupt never wakes an event waiter.
  */
 #include <linux/pci.h>
 #include <linux/pm.h>
+#include <linux/poll.h>
 #include <linux/uaccess.h>
 
 #include "kp_internal.h"
 
-/* Queues @action on @sess; a full queue counts the event as lost. */
-static void kp_event_queue(struct kp_session *sess, u32 action)
+void kp_events_init(struct kp_events *ev)
 {
-	spin_lock_bh(&sess->lock);
-	if (sess->ev_count == KP_EVENT_QUEUE_LEN) {
-		sess->ev_lost++;
-	} else {
-		u32 tail = (sess->ev_head + sess->ev_count) %
-			   KP_EVENT_QUEUE_LEN;
+	spin_lock_init(&ev->lock);
+	init_waitqueue_head(&ev->wq);
+}
 
-		sess->ev_queue[tail].action = action;
-		sess->ev_queue[tail].seq = ++sess->ev_seq;
-		sess->ev_count++;
+/* Queues @action on @sess; a full queue counts the event as lost. */
+void kp_event_queue(struct kp_session *sess, u32 action)
+{
+	struct kp_events *ev = &sess->ev;
+
+	spin_lock(&ev->lock);
+	if (ev->count == KP_EVENT_QUEUE_LEN) {
+		ev->lost++;
+	} else {
+		u32 tail = (ev->head + ev->count) % KP_EVENT_QUEUE_LEN;
+
+		ev->queue[tail].action = action;
+		ev->queue[tail].seq = ++ev->seq;
+		ev->count++;
 	}
-	spin_unlock_bh(&sess->lock);
-	wake_up_all(&sess->wq);
+	spin_unlock(&ev->lock);
+	wake_up_all(&ev->wq);
+}
+
+/* Nothing more can come (device gone): waiters drain and stop. */
+void kp_events_stop(struct kp_session *sess)
+{
+	wake_up_all(&sess->ev.wq);
 }
 
 /*
- * Calls KP_Event for every session registered for @action and queues the
- * event where it returns TRUE.  A session without a plugin open (or a
- * plugin without KP_Event) gets the event queued as if KP_Event had
- * returned TRUE.  Caller holds kdev->lock.
+ * Calls KP_Event for @action if the session has a plugin open with a
+ * KP_Event; returns its answer (TRUE without one: pass it on).  Caller
+ * holds kdev->gate for writing (no KP_Call runs) and kdev->lock.
+ */
+BOOL kp_event_call(struct kp_session *sess, u32 action)
+{
+	struct kp_device *kdev = sess->kdev;
+	struct pci_dev *pdev = kdev->pdev;
+	WD_EVENT wd = {
+		.dwAction = action,
+		.dwVendorId = pdev->vendor,
+		.dwDeviceId = pdev->device,
+		.dwDomain = pci_domain_nr(pdev->bus),
+		.dwBus = pdev->bus->number,
+		.dwSlot = PCI_SLOT(pdev->devfn),
+		.dwFunction = PCI_FUNC(pdev->devfn),
+		.hKernelPlugIn = sess,
+	};
+
+	lockdep_assert_held(&kdev->lock);
+	if (!sess->plugin_open || !sess->ops.funcEvent)
+		return TRUE;
+	spin_lock(&sess->ev.lock);
+	wd.hEvent = sess->ev.seq + 1;
+	spin_unlock(&sess->ev.lock);
+	return sess->ops.funcEvent(sess->drv_ctx, &wd);
+}
+
+/*
+ * Delivers @action to every session registered for it: KP_Event, and the
+ * queue when it returns TRUE.  Caller holds kdev->gate for writing and
+ * kdev->lock.
  */
 void kp_event_deliver(struct kp_device *kdev, u32 action)
 {
-	struct pci_dev *pdev = kdev->pdev;
 	struct kp_session *sess;
 
 	lockdep_assert_held(&kdev->lock);
-
 	list_for_each_entry(sess, &kdev->sessions, node) {
-		WD_EVENT ev = {
-			.dwAction = action,
-			.dwVendorId = pdev->vendor,
-			.dwDeviceId = pdev->device,
-			.dwDomain = pci_domain_nr(pdev->bus),
-			.dwBus = pdev->bus->number,
-			.dwSlot = PCI_SLOT(pdev->devfn),
-			.dwFunction = PCI_FUNC(pdev->devfn),
-			.hKernelPlugIn = sess,
-		};
-		BOOL notify = TRUE;
-		bool registered;
-
-		spin_lock_bh(&sess->lock);
-		registered = sess->ev_mask & action;
-		ev.hEvent = sess->ev_seq + 1;
-		spin_unlock_bh(&sess->lock);
-		if (!registered)
+		if (!(READ_ONCE(sess->ev.mask) & action))
 			continue;
-
-		if (sess->plugin_open && sess->ops.funcEvent)
-			notify = sess->ops.funcEvent(sess->drv_ctx, &ev);
-		if (notify)
+		if (kp_event_call(sess, action))
 			kp_event_queue(sess, action);
 	}
 }
@@ -82,36 +105,29 @@ long kp_ioctl_event_register(struct kp_session *sess, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&kdev->lock);
-	if (kdev->removed) {
+	if (kdev->removing) {
 		mutex_unlock(&kdev->lock);
 		return -ENODEV;
 	}
-	spin_lock_bh(&sess->lock);
-	sess->ev_mask = er.actions;
-	spin_unlock_bh(&sess->lock);
+	WRITE_ONCE(sess->ev.mask, er.actions);
 	mutex_unlock(&kdev->lock);
 
 	/* unregistering stops waiters */
 	if (!er.actions)
-		wake_up_all(&sess->wq);
+		wake_up_all(&sess->ev.wq);
 	return 0;
 }
 
 /* Nothing more can come: not registered, device gone, or owner's close. */
 static bool kp_event_stopped(struct kp_session *sess, u32 gen)
 {
-	return !sess->ev_mask || READ_ONCE(sess->kdev->removed) ||
-	       sess->flush_gen != gen;
+	return !READ_ONCE(sess->ev.mask) || READ_ONCE(sess->kdev->removed) ||
+	       READ_ONCE(sess->notify.flush_gen) != gen;
 }
 
 static bool kp_event_wait_done(struct kp_session *sess, u32 gen)
 {
-	bool done;
-
-	spin_lock_bh(&sess->lock);
-	done = sess->ev_count || kp_event_stopped(sess, gen);
-	spin_unlock_bh(&sess->lock);
-	return done;
+	return READ_ONCE(sess->ev.count) || kp_event_stopped(sess, gen);
 }
 
 /*
@@ -122,6 +138,7 @@ static bool kp_event_wait_done(struct kp_session *sess, u32 gen)
 long kp_ioctl_event_wait(struct kp_session *sess, void __user *uarg)
 {
 	unsigned long minsz = offsetofend(struct kp_event_wait, lost);
+	struct kp_events *ev = &sess->ev;
 	struct kp_event_wait ew;
 	u32 gen;
 
@@ -134,16 +151,16 @@ long kp_ioctl_event_wait(struct kp_session *sess, void __user *uarg)
 	ew.seq = 0;
 	ew.__pad = 0;
 
-	spin_lock_bh(&sess->lock);
-	gen = sess->flush_gen;
+	gen = READ_ONCE(sess->notify.flush_gen);
+	spin_lock(&ev->lock);
 	for (;;) {
-		if (sess->ev_count) {
-			u32 head = sess->ev_head;
+		if (ev->count) {
+			u32 head = ev->head;
 
-			ew.action = sess->ev_queue[head].action;
-			ew.seq = sess->ev_queue[head].seq;
-			sess->ev_head = (head + 1) % KP_EVENT_QUEUE_LEN;
-			sess->ev_count--;
+			ew.action = ev->queue[head].action;
+			ew.seq = ev->queue[head].seq;
+			ev->head = (head + 1) % KP_EVENT_QUEUE_LEN;
+			ev->count--;
 			break;
 		}
 		if (kp_event_stopped(sess, gen)) {
@@ -151,19 +168,26 @@ long kp_ioctl_event_wait(struct kp_session *sess, void __user *uarg)
 			break;
 		}
 		if (ew.flags & KP_WAIT_NONBLOCK) {
-			spin_unlock_bh(&sess->lock);
+			spin_unlock(&ev->lock);
 			return -EAGAIN;
 		}
-		spin_unlock_bh(&sess->lock);
-		if (wait_event_interruptible(sess->wq,
+		spin_unlock(&ev->lock);
+		if (wait_event_interruptible(ev->wq,
 					     kp_event_wait_done(sess, gen)))
 			return -EINTR;
-		spin_lock_bh(&sess->lock);
+		spin_lock(&ev->lock);
 	}
-	ew.lost = sess->ev_lost;
-	spin_unlock_bh(&sess->lock);
+	ew.lost = ev->lost;
+	spin_unlock(&ev->lock);
 
 	return copy_to_user(uarg, &ew, minsz) ? -EFAULT : 0;
+}
+
+__poll_t kp_events_poll(struct kp_events *ev, struct file *file,
+			poll_table *wait)
+{
+	poll_wait(file, &ev->wq, wait);
+	return READ_ONCE(ev->count) ? EPOLLPRI : 0;
 }
 
 /* ---- power management ---------------------------------------------- */
@@ -174,10 +198,12 @@ static int kp_pm_event(struct device *dev, u32 action)
 
 	if (!kdev)
 		return 0;
+	percpu_down_write(&kdev->gate);
 	mutex_lock(&kdev->lock);
-	if (!kdev->removed)
+	if (!kdev->removing)
 		kp_event_deliver(kdev, action);
 	mutex_unlock(&kdev->lock);
+	percpu_up_write(&kdev->gate);
 	return 0;
 }
 

@@ -2,11 +2,12 @@
 /*
  * kp_fops.c - file operations of /dev/kp/<name><n>: open/release/flush,
  * the ioctl dispatcher with the device-info and register-access ioctls,
- * poll and mmap of memory BARs.
+ * poll, and mmap of memory BARs and of the notification pages.
  *
  * Every ioctl argument follows linux/kp.h: copy the first-version size,
  * reject argsz below it and unknown flags with EINVAL.  User memory is
- * copied before the device locks are taken and after they are dropped.
+ * copied before the device is entered and after it is left.  Whatever
+ * changes the device or runs plugin code needs an fd opened for writing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "kp_compat.h"
@@ -33,25 +35,25 @@ static int kp_open(struct inode *inode, struct file *file)
 	if (!kdev)
 		return -ENODEV;
 
-	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
+	sess = kzalloc(sizeof(*sess), GFP_KERNEL_ACCOUNT);
 	if (!sess) {
 		ret = -ENOMEM;
 		goto err_put_device;
 	}
+	ret = kp_notify_init(&sess->notify);
+	if (ret)
+		goto err_free_sess;
+	kp_events_init(&sess->ev);
 	sess->kdev = kdev;
 	sess->mod = mod;
 	sess->owner = current->files;
 	sess->mapping = file->f_mapping;
-	init_rwsem(&sess->rwsem);
-	spin_lock_init(&sess->lock);
-	init_waitqueue_head(&sess->wq);
-	sess->int_state = KP_INT_IDLE;
 
 	mutex_lock(&kdev->lock);
-	if (kdev->removed) {
+	if (kdev->removing) {
 		mutex_unlock(&kdev->lock);
 		ret = -ENODEV;
-		goto err_free_sess;
+		goto err_free_notify;
 	}
 	list_add_tail(&sess->node, &kdev->sessions);
 	mutex_unlock(&kdev->lock);
@@ -59,6 +61,8 @@ static int kp_open(struct inode *inode, struct file *file)
 	file->private_data = sess;
 	return nonseekable_open(inode, file);
 
+err_free_notify:
+	kp_notify_free(&sess->notify);
 err_free_sess:
 	kfree(sess);
 err_put_device:
@@ -69,25 +73,25 @@ err_put_device:
 
 /*
  * Last close: interrupts off (if this session had them), KP_Close, drop
- * the plugin module and the device.
+ * the plugin module and the device.  Sessions that never opened the
+ * plugin skip the gate (KP_Close is the only thing that needs it).
  */
 static int kp_release(struct inode *inode, struct file *file)
 {
 	struct kp_session *sess = file->private_data;
 	struct kp_device *kdev = sess->kdev;
-	bool was_open;
+	bool gate = READ_ONCE(sess->plugin_open);
 
+	if (gate)
+		percpu_down_write(&kdev->gate);
 	mutex_lock(&kdev->lock);
-	if (kdev->irq && kdev->irq->owner == sess)
-		kp_irq_teardown(kdev);
+	kp_session_close_plugin(sess);
 	list_del(&sess->node);
-	was_open = sess->plugin_open;
-	sess->plugin_open = false;
 	mutex_unlock(&kdev->lock);
+	if (gate)
+		percpu_up_write(&kdev->gate);
 
-	if (was_open && sess->ops.funcClose)
-		sess->ops.funcClose(sess->drv_ctx);
-
+	kp_notify_free(&sess->notify);
 	module_put(sess->mod);
 	kp_device_put(kdev);
 	kfree(sess);
@@ -106,11 +110,8 @@ static int kp_flush(struct file *file, fl_owner_t id)
 
 	if (id != sess->owner)
 		return 0;
-
-	spin_lock_bh(&sess->lock);
-	sess->flush_gen++;
-	spin_unlock_bh(&sess->lock);
-	wake_up_all(&sess->wq);
+	kp_notify_flush(&sess->notify);
+	wake_up_all(&sess->ev.wq);
 	return 0;
 }
 
@@ -122,19 +123,16 @@ static long kp_ioctl_get_info(struct kp_session *sess, void __user *uarg)
 	struct pci_dev *pdev = kdev->pdev;
 	unsigned long minsz = offsetofend(struct kp_device_info, bdf);
 	struct kp_device_info info;
-	int nvec;
+	int nvec, ret;
 
 	if (copy_from_user(&info, uarg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz || info.flags)
 		return -EINVAL;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		up_read(&kdev->rwsem);
-		return -ENODEV;
-	}
-
+	ret = kp_device_enter(kdev);
+	if (ret)
+		return ret;
 	if (READ_ONCE(sess->plugin_open))
 		info.flags |= KP_INFO_PLUGIN_OPEN;
 	if (READ_ONCE(kdev->irq_mode))
@@ -162,20 +160,9 @@ static long kp_ioctl_get_info(struct kp_session *sess, void __user *uarg)
 	strscpy(info.driver, kdev->plugin->name, sizeof(info.driver));
 	memset(info.bdf, 0, sizeof(info.bdf));
 	strscpy(info.bdf, pci_name(pdev), sizeof(info.bdf));
-	up_read(&kdev->rwsem);
+	kp_device_exit(kdev);
 
 	return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
-}
-
-/* BARs that can be mmap()ed: memory, page-aligned start and length */
-static bool kp_bar_mmappable(struct kp_device *kdev, u32 bar)
-{
-	struct pci_dev *pdev = kdev->pdev;
-
-	return kdev->bar_len[bar] &&
-	       (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
-	       PAGE_ALIGNED(pci_resource_start(pdev, bar)) &&
-	       PAGE_ALIGNED(kdev->bar_len[bar]);
 }
 
 static long kp_ioctl_get_bar_info(struct kp_session *sess, void __user *uarg)
@@ -184,17 +171,16 @@ static long kp_ioctl_get_bar_info(struct kp_session *sess, void __user *uarg)
 	unsigned long minsz = offsetofend(struct kp_bar_info, offset);
 	struct kp_bar_info bi;
 	unsigned long flags;
+	int ret;
 
 	if (copy_from_user(&bi, uarg, minsz))
 		return -EFAULT;
 	if (bi.argsz < minsz || bi.flags || bi.index >= KP_NUM_BARS)
 		return -EINVAL;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		up_read(&kdev->rwsem);
-		return -ENODEV;
-	}
+	ret = kp_device_enter(kdev);
+	if (ret)
+		return ret;
 	bi.size = kdev->bar_len[bi.index];
 	bi.offset = KP_MMAP_OFFSET(bi.index);
 	bi.__pad = 0;
@@ -211,40 +197,12 @@ static long kp_ioctl_get_bar_info(struct kp_session *sess, void __user *uarg)
 		if (kp_bar_mmappable(kdev, bi.index))
 			bi.flags |= KP_BAR_FLAG_MMAP;
 	}
-	up_read(&kdev->rwsem);
+	kp_device_exit(kdev);
 
 	return copy_to_user(uarg, &bi, minsz) ? -EFAULT : 0;
 }
 
 /* ---- register access ------------------------------------------------ */
-
-/*
- * Checks a @width-byte access at @offset of BAR @bar: the BAR is mapped,
- * the width is 1, 2, 4 or 8 (8 only for memory BARs), the offset is
- * aligned and the access lies inside the BAR.  Also used for the transfer
- * commands.  Caller holds kdev->rwsem.
- */
-int kp_bar_check(struct kp_device *kdev, u32 bar, u64 offset, u32 width)
-{
-	if (bar >= KP_NUM_BARS || !kdev->bars[bar])
-		return -EINVAL;
-	if (width != 1 && width != 2 && width != 4 && width != 8)
-		return -EINVAL;
-	if (width == 8 &&
-	    !(pci_resource_flags(kdev->pdev, bar) & IORESOURCE_MEM))
-		return -EINVAL;
-	if (offset & (width - 1))
-		return -EINVAL;
-	if (offset >= kdev->bar_len[bar] ||
-	    width > kdev->bar_len[bar] - offset)
-		return -EINVAL;
-	return 0;
-}
-
-static u64 kp_width_mask(u32 width)
-{
-	return width == 8 ? U64_MAX : BIT_ULL(width * 8) - 1;
-}
 
 static long kp_ioctl_bar_rw(struct kp_session *sess, void __user *uarg,
 			    bool write)
@@ -259,58 +217,26 @@ static long kp_ioctl_bar_rw(struct kp_session *sess, void __user *uarg,
 	if (rw.argsz < minsz || rw.flags)
 		return -EINVAL;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
-	ret = kp_bar_check(kdev, rw.bar, rw.offset, rw.width);
+	ret = kp_device_enter(kdev);
 	if (ret)
-		goto out_unlock;
+		return ret;
+	ret = kp_bar_check(kdev, rw.bar, rw.offset, rw.width);
+	if (!ret && write)
+		ret = security_locked_down(LOCKDOWN_PCI_ACCESS) ?:
+		      kp_bar_write_check(kdev, rw.bar, rw.offset, rw.width);
+	if (ret)
+		goto out_exit;
 	if (write)
 		kp_io_write(kdev->bars[rw.bar], rw.offset, rw.width,
 			    rw.value & kp_width_mask(rw.width));
 	else
 		rw.value = kp_io_read(kdev->bars[rw.bar], rw.offset,
 				      rw.width);
-out_unlock:
-	up_read(&kdev->rwsem);
+out_exit:
+	kp_device_exit(kdev);
 	if (ret || write)
 		return ret;
 	return copy_to_user(uarg, &rw, minsz) ? -EFAULT : 0;
-}
-
-static int kp_cfg_access(struct pci_dev *pdev, struct kp_rw *rw, bool write)
-{
-	int where = rw->offset;
-	u32 val32;
-	u16 val16;
-	u8 val8;
-	int ret;
-
-	switch (rw->width) {
-	case 1:
-		if (write)
-			return pci_user_write_config_byte(pdev, where,
-							  rw->value);
-		ret = pci_user_read_config_byte(pdev, where, &val8);
-		rw->value = val8;
-		return ret;
-	case 2:
-		if (write)
-			return pci_user_write_config_word(pdev, where,
-							  rw->value);
-		ret = pci_user_read_config_word(pdev, where, &val16);
-		rw->value = val16;
-		return ret;
-	default:
-		if (write)
-			return pci_user_write_config_dword(pdev, where,
-							   rw->value);
-		ret = pci_user_read_config_dword(pdev, where, &val32);
-		rw->value = val32;
-		return ret;
-	}
 }
 
 static long kp_ioctl_cfg_rw(struct kp_session *sess, void __user *uarg,
@@ -330,21 +256,24 @@ static long kp_ioctl_cfg_rw(struct kp_session *sess, void __user *uarg,
 	if (rw.offset & (rw.width - 1))
 		return -EINVAL;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
+	ret = kp_device_enter(kdev);
+	if (ret)
+		return ret;
 	if (rw.offset >= kdev->pdev->cfg_size ||
 	    rw.width > kdev->pdev->cfg_size - rw.offset) {
 		ret = -EINVAL;
-		goto out_unlock;
+		goto out_exit;
+	}
+	if (write) {
+		ret = kp_cfg_write_check(kdev->pdev, rw.offset, rw.width);
+		if (ret)
+			goto out_exit;
 	}
 	ret = kp_cfg_access(kdev->pdev, &rw, write);
 	if (ret)
 		ret = pcibios_err_to_errno(ret);
-out_unlock:
-	up_read(&kdev->rwsem);
+out_exit:
+	kp_device_exit(kdev);
 	if (ret || write)
 		return ret;
 	return copy_to_user(uarg, &rw, minsz) ? -EFAULT : 0;
@@ -355,25 +284,41 @@ out_unlock:
 /* Works after the device was removed: the counters live in kp_device. */
 static long kp_ioctl_get_stats(struct kp_session *sess, void __user *uarg)
 {
-	struct kp_stats_ctr *c = &sess->kdev->stats;
 	unsigned long minsz = offsetofend(struct kp_stats, calls);
+	unsigned long v2sz = offsetofend(struct kp_stats, storms);
 	struct kp_stats st;
+	u32 argsz, flags;
 
-	if (copy_from_user(&st, uarg, minsz))
+	if (get_user(argsz, (u32 __user *)uarg) ||
+	    get_user(flags, (u32 __user *)uarg + 1))
 		return -EFAULT;
-	if (st.argsz < minsz || st.flags)
+	if (argsz < minsz || flags)
 		return -EINVAL;
 
-	st.interrupts = atomic64_read(&c->interrupts);
-	st.spurious = atomic64_read(&c->spurious);
-	st.dpc_requests = atomic64_read(&c->dpc_requests);
-	st.dpcs = atomic64_read(&c->dpcs);
-	st.dpc_count_sum = atomic64_read(&c->dpc_count_sum);
-	st.notifications = atomic64_read(&c->notifications);
-	st.lost = atomic64_read(&c->lost);
-	st.calls = atomic64_read(&c->calls);
+	kp_stats_read(sess->kdev, &st);
+	st.argsz = argsz;
+	st.flags = 0;
+	return copy_to_user(uarg, &st, argsz >= v2sz ? v2sz : minsz) ?
+	       -EFAULT : 0;
+}
 
-	return copy_to_user(uarg, &st, minsz) ? -EFAULT : 0;
+/* ---- the dispatcher ------------------------------------------------- */
+
+/* ioctls that change the device or run plugin code need FMODE_WRITE */
+static bool kp_ioctl_writes(unsigned int cmd)
+{
+	switch (cmd) {
+	case KP_BAR_WRITE:
+	case KP_CFG_WRITE:
+	case KP_PLUGIN_OPEN:
+	case KP_PLUGIN_CLOSE:
+	case KP_PLUGIN_CALL:
+	case KP_INT_ENABLE:
+	case KP_INT_DISABLE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -381,7 +326,14 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct kp_session *sess = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
+	if (kp_ioctl_writes(cmd) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+
 	switch (cmd) {
+	case KP_PLUGIN_CALL:
+		return kp_ioctl_plugin_call(sess, uarg);
+	case KP_INT_WAIT:
+		return kp_ioctl_int_wait(sess, uarg);
 	case KP_GET_INFO:
 		return kp_ioctl_get_info(sess, uarg);
 	case KP_GET_BAR_INFO:
@@ -398,14 +350,10 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kp_ioctl_plugin_open(sess, uarg);
 	case KP_PLUGIN_CLOSE:
 		return kp_ioctl_plugin_close(sess);
-	case KP_PLUGIN_CALL:
-		return kp_ioctl_plugin_call(sess, uarg);
 	case KP_INT_ENABLE:
 		return kp_ioctl_int_enable(sess, uarg);
 	case KP_INT_DISABLE:
 		return kp_ioctl_int_disable(sess);
-	case KP_INT_WAIT:
-		return kp_ioctl_int_wait(sess, uarg);
 	case KP_EVENT_REGISTER:
 		return kp_ioctl_event_register(sess, uarg);
 	case KP_EVENT_WAIT:
@@ -422,32 +370,23 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static __poll_t kp_poll(struct file *file, struct poll_table_struct *wait)
 {
 	struct kp_session *sess = file->private_data;
-	__poll_t mask = 0;
 
-	poll_wait(file, &sess->wq, wait);
-
-	spin_lock_bh(&sess->lock);
-	if (sess->int_queued)
-		mask |= EPOLLIN | EPOLLRDNORM;
-	if (sess->int_state == KP_INT_STOPPED)
-		mask |= EPOLLHUP;
-	if (sess->ev_count)
-		mask |= EPOLLPRI;
-	spin_unlock_bh(&sess->lock);
-
-	return mask;
+	return kp_notify_poll(&sess->notify, file, wait) |
+	       kp_events_poll(&sess->ev, file, wait);
 }
 
-/* ---- mmap of memory BARs ------------------------------------------- */
+/* ---- mmap ----------------------------------------------------------- */
 
 #define KP_MMAP_PGOFF_SHIFT	(KP_MMAP_OFFSET_SHIFT - PAGE_SHIFT)
 #define KP_MMAP_PGOFF_MASK	((1UL << KP_MMAP_PGOFF_SHIFT) - 1)
+#define KP_MMAP_REGION(off)	((off) >> KP_MMAP_OFFSET_SHIFT)
 
 /*
- * Pages are inserted on fault, so that remove() can zap every mapping
- * and later faults see the device gone (SIGBUS) instead of a stale BAR.
+ * BAR pages are inserted on fault, so that remove() can zap every
+ * mapping and later faults see the device gone (SIGBUS) instead of a
+ * stale BAR.
  */
-static vm_fault_t kp_mmap_fault(struct vm_fault *vmf)
+static vm_fault_t kp_bar_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct kp_session *sess = vma->vm_private_data;
@@ -469,25 +408,23 @@ static vm_fault_t kp_mmap_fault(struct vm_fault *vmf)
 	return ret;
 }
 
-static const struct vm_operations_struct kp_vm_ops = {
-	.fault = kp_mmap_fault,
+static const struct vm_operations_struct kp_bar_vm_ops = {
+	.fault = kp_bar_fault,
 };
 
-static int kp_mmap(struct file *file, struct vm_area_struct *vma)
+static int kp_bar_mmap(struct kp_session *sess, struct vm_area_struct *vma,
+		       u32 bar)
 {
-	struct kp_session *sess = file->private_data;
 	struct kp_device *kdev = sess->kdev;
-	unsigned long bar = vma->vm_pgoff >> KP_MMAP_PGOFF_SHIFT;
 	unsigned long pgoff = vma->vm_pgoff & KP_MMAP_PGOFF_MASK;
 	unsigned long npages = vma_pages(vma);
 	int ret = 0;
 
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	if (bar >= KP_NUM_BARS)
-		return -EINVAL;
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 
-	/* map_lock, not kdev->rwsem: we hold mmap_lock (lock order) */
+	/* map_lock, not the gate: we hold mmap_lock (lock order) */
 	down_read(&kdev->map_lock);
 	if (READ_ONCE(kdev->removed)) {
 		ret = -ENODEV;
@@ -499,14 +436,36 @@ static int kp_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
+	ret = kp_bar_write_check(kdev, bar, (u64)pgoff << PAGE_SHIFT,
+				 (u64)npages << PAGE_SHIFT);
+	if (ret)
+		goto out_unlock;
 
 	vma->vm_private_data = sess;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	kp_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &kp_vm_ops;
+	vma->vm_ops = &kp_bar_vm_ops;
 out_unlock:
 	up_read(&kdev->map_lock);
 	return ret;
+}
+
+static int kp_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kp_session *sess = file->private_data;
+	u64 region = KP_MMAP_REGION((u64)vma->vm_pgoff << PAGE_SHIFT);
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (region < KP_NUM_BARS)
+		return kp_bar_mmap(sess, vma, region);
+	if (vma->vm_pgoff & KP_MMAP_PGOFF_MASK)
+		return -EINVAL;
+	if (region == KP_MMAP_REGION(KP_MMAP_NOTIFY))
+		return kp_notify_mmap(&sess->notify, vma, false);
+	if (region == KP_MMAP_REGION(KP_MMAP_NOTIFY_ACK))
+		return kp_notify_mmap(&sess->notify, vma, true);
+	return -EINVAL;
 }
 
 const struct file_operations kp_fops = {

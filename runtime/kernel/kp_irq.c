@@ -1,20 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kp_irq.c - interrupts: the hard-IRQ handler (transfer commands, then
- * KP_IntAtIrql / KP_IntAtIrqlMSI), vector allocation, KP_INT_ENABLE,
- * KP_INT_DISABLE and KP_INT_WAIT.
+ * KP_IntAtIrql / KP_IntAtIrqlMSI, the storm guard), vector allocation,
+ * KP_INT_ENABLE, KP_INT_DISABLE and the teardown every path shares.
  *
  * The handler takes no locks and allocates nothing: the state it uses is
  * built before request_irq() and freed only after free_irq().
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "kp_compat.h"
 #include "kp_internal.h"
 #include "kp_trace.h"
+
+/*
+ * Storm guard.  A level INTx that the handler claims (or refuses) while
+ * the device keeps asserting it re-enters forever: the kernel's "nobody
+ * cared" detector only counts IRQ_NONE, and only stops a line after
+ * 99,900 of 100,000.  Once a vector takes more than KP_STORM_RATE
+ * interrupts within one jiffy, the handler reads the device's INTx status
+ * (PCI_STATUS_INTERRUPT) after each one; when it is still asserted
+ * storm_limit times in a row the device is masked (DisINTx, so sharers of
+ * the line keep working) and user mode is told (KP_STOP_STORM).
+ */
+#define KP_STORM_RATE		16
+
+static unsigned int storm_limit = 10000;
+module_param(storm_limit, uint, 0644);
+MODULE_PARM_DESC(storm_limit,
+		 "INTx still asserted after this many interrupts in a row is a storm (0: never)");
 
 /* ---- hard IRQ ------------------------------------------------------- */
 
@@ -51,6 +73,61 @@ static bool kp_trans_run(struct kp_irq *ki)
 	return true;
 }
 
+/* Reports a stop the handler detected; runs in process context. */
+static void kp_irq_stop_work(struct work_struct *work)
+{
+	struct kp_irq *ki = container_of(work, struct kp_irq, stop_work);
+	struct kp_device *kdev = ki->kdev;
+	u32 reason = atomic_read(&ki->stop_reason);
+
+	if (reason == KP_STOP_STORM)
+		pci_warn(kdev->pdev, "%s: interrupt storm: INTx still asserted after %u handled interrupts in a row; device masked, interrupts stopped (the plugin must acknowledge the device)\n",
+			 kdev->name, storm_limit);
+	else
+		pci_warn(kdev->pdev, "%s: the kernel disabled IRQ %d (spurious); interrupts stopped\n",
+			 kdev->name, ki->vec[0].irq);
+	WRITE_ONCE(kdev->irq_stop, reason);
+	kp_notify_stop(&ki->owner->notify, reason);
+}
+
+/* First stop reason wins; the work reports it once. */
+static void kp_irq_stop_from_irq(struct kp_irq *ki, u32 reason)
+{
+	if (atomic_cmpxchg(&ki->stop_reason, 0, reason) == 0) {
+		if (reason == KP_STOP_STORM)
+			atomic_inc(&ki->kdev->storms);
+		schedule_work(&ki->stop_work);
+	}
+}
+
+/* The INTx storm guard, after the handler ran; see KP_STORM_RATE. */
+static void kp_storm_check(struct kp_vector *vec)
+{
+	struct kp_irq *ki = vec->ki;
+	struct pci_dev *pdev = ki->kdev->pdev;
+	u16 status;
+
+	if (time_after(jiffies, vec->win_start)) {
+		vec->win_start = jiffies;
+		vec->win_count = 0;
+	}
+	if (++vec->win_count <= KP_STORM_RATE || !storm_limit)
+		return;
+
+	pci_read_config_word(pdev, PCI_STATUS, &status);
+	if (!(status & PCI_STATUS_INTERRUPT)) {
+		vec->stuck = 0;
+		return;
+	}
+	if (++vec->stuck < storm_limit)
+		return;
+
+	/* masks only if it is asserting, which it is */
+	if (!pci_check_and_mask_intx(pdev))
+		disable_irq_nosync(vec->irq);
+	kp_irq_stop_from_irq(ki, KP_STOP_STORM);
+}
+
 static irqreturn_t kp_irq_handler(int irq, void *data)
 {
 	struct kp_vector *vec = data;
@@ -59,6 +136,14 @@ static irqreturn_t kp_irq_handler(int irq, void *data)
 	bool intx = ki->mode == KP_INT_MODE_INTX;
 	bool claimed = false, mine = false, dpc = false;
 	bool handled;
+
+	if (unlikely(atomic_read(&ki->stop_reason)))
+		return IRQ_NONE;	/* masked; sharers handle the rest */
+	/* only spurious-IRQ polling calls a handler of a disabled line */
+	if (unlikely(intx && irqd_irq_disabled(vec->irqd))) {
+		kp_irq_stop_from_irq(ki, KP_STOP_LINE_DISABLED);
+		return IRQ_NONE;
+	}
 
 	trace_kp_irq_entry(kdev->minor, vec->index, irq);
 
@@ -87,21 +172,28 @@ static irqreturn_t kp_irq_handler(int irq, void *data)
 	}
 
 	if (dpc) {
-		u32 pending = atomic_inc_return(&vec->pending);
+		kp_stat_inc(kdev, dpc_requests);
+		if (ki->dpc_inline) {
+			trace_kp_dpc_schedule(kdev->minor, vec->index, 1);
+			kp_dpc_run(vec, 1);
+		} else {
+			u32 pending = atomic_inc_return(&vec->pending);
 
-		kp_stat_inc(&kdev->stats.dpc_requests);
-		trace_kp_dpc_schedule(kdev->minor, vec->index, pending);
-		tasklet_schedule(&vec->dpc);
+			trace_kp_dpc_schedule(kdev->minor, vec->index, pending);
+			tasklet_schedule(&vec->dpc);
+		}
 	}
 
 out:
 	/* MSI and MSI-X are never shared: always ours */
 	handled = claimed || mine || dpc || !intx;
 	if (handled)
-		kp_stat_inc(&kdev->stats.interrupts);
+		kp_stat_inc(kdev, interrupts);
 	else
-		kp_stat_inc(&kdev->stats.spurious);
+		kp_stat_inc(kdev, spurious);
 	trace_kp_irq_exit(kdev->minor, vec->index, irq, handled, dpc);
+	if (intx)
+		kp_storm_check(vec);
 	return handled ? IRQ_HANDLED : IRQ_NONE;
 }
 
@@ -136,6 +228,12 @@ static int kp_trans_check(struct kp_device *kdev,
 		ret = kp_bar_check(kdev, t->bar, t->offset, t->width);
 		if (ret)
 			return ret;
+		if (t->cmd == KP_TRANS_WRITE) {
+			ret = kp_bar_write_check(kdev, t->bar, t->offset,
+						 t->width);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -143,6 +241,8 @@ static int kp_trans_check(struct kp_device *kdev,
 /*
  * Allocates up to @nvec vectors of the requested @mode (AUTO: MSI-X, then
  * MSI, then INTx) and returns how many, with @mode set to what was used.
+ * Not PCI_IRQ_AFFINITY: it caps the count at the number of CPUs, and a
+ * plugin asking for 32 vectors maps 32 device causes to them.
  */
 static int kp_alloc_vectors(struct pci_dev *pdev, u32 *mode, u32 nvec)
 {
@@ -184,31 +284,89 @@ static int kp_alloc_vectors(struct pci_dev *pdev, u32 *mode, u32 nvec)
 	}
 }
 
+static irqreturn_t kp_probe_handler(int irq, void *data)
+{
+	return IRQ_NONE;
+}
+
 /*
- * IRQF_NO_THREAD: KP_IntAtIrql* is the reference's "high IRQL" handler and
- * stays in hard-IRQ context even where handlers are force-threaded
- * (PREEMPT_RT, threadirqs).  A forced thread would fold back-to-back
- * interrupts into one handler run, so neither the plugin nor the counters
- * would see every interrupt.  The handler takes no lock (atomics only) and
- * plugins may not use KP_SPINLOCKs there, so it is RT-safe; the deferred
- * work runs in the DPC, which PREEMPT_RT runs in a thread.
+ * Requests a shared INTx line.  IRQF_NO_THREAD: KP_IntAtIrql* is the
+ * reference's "high IRQL" handler and stays in hard-IRQ context even
+ * where handlers are force-threaded (PREEMPT_RT, threadirqs); a forced
+ * thread would fold back-to-back interrupts into one run.  But handlers
+ * sharing a line must agree on IRQF_ONESHOT, and forced threading adds
+ * it to every ordinary driver's handler ("Flags mismatch" otherwise, in
+ * either order).  The kernel does not tell modules whether it forces
+ * threading, so ask the line: take the flags the drivers already on it
+ * accept, then check with a probe handler, requested the way an
+ * ordinary driver requests, that the next driver will be let on too.
+ * (ONESHOT on a handler without a thread changes nothing: the line is
+ * unmasked when it returns.)  The device is masked (DisINTx) meanwhile.
  */
+static int kp_request_intx(struct kp_vector *vec)
+{
+	unsigned long flags = IRQF_NO_THREAD | IRQF_SHARED;
+	void *probe_id = vec->name;
+	int ret;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		flags |= IRQF_ONESHOT;
+	ret = request_irq(vec->irq, kp_irq_handler, flags, vec->name, vec);
+	if (ret == -EBUSY) {
+		flags ^= IRQF_ONESHOT;
+		ret = request_irq(vec->irq, kp_irq_handler, flags, vec->name,
+				  vec);
+	}
+	if (ret)
+		return ret;
+
+	if (!request_irq(vec->irq, kp_probe_handler, IRQF_SHARED, "kp-probe",
+			 probe_id)) {
+		free_irq(vec->irq, probe_id);
+		return 0;
+	}
+	/* the line is ours alone: pick the flags the next driver needs */
+	free_irq(vec->irq, vec);
+	ret = request_irq(vec->irq, kp_irq_handler, flags ^ IRQF_ONESHOT,
+			  vec->name, vec);
+	if (!ret) {
+		if (!request_irq(vec->irq, kp_probe_handler, IRQF_SHARED,
+				 "kp-probe", probe_id)) {
+			free_irq(vec->irq, probe_id);
+			return 0;
+		}
+		free_irq(vec->irq, vec);
+	}
+	return request_irq(vec->irq, kp_irq_handler, flags, vec->name, vec);
+}
+
 static int kp_request_vectors(struct kp_irq *ki)
 {
-	unsigned long flags = IRQF_NO_THREAD;
+	struct pci_dev *pdev = ki->kdev->pdev;
 	u32 i;
 	int ret;
 
-	if (ki->mode == KP_INT_MODE_INTX)
-		flags |= IRQF_SHARED;
 	for (i = 0; i < ki->nvec; i++) {
 		struct kp_vector *vec = &ki->vec[i];
 
-		ret = request_irq(vec->irq, kp_irq_handler, flags, vec->name,
-				  vec);
+		if (ki->mode == KP_INT_MODE_INTX)
+			ret = kp_request_intx(vec);
+		else
+			ret = request_irq(vec->irq, kp_irq_handler,
+					  IRQF_NO_THREAD, vec->name, vec);
+		if (ret == -EBUSY && ki->mode == KP_INT_MODE_INTX)
+			pci_err(pdev, "IRQ %d: another driver holds the line and does not share it (or with different flags)\n",
+				vec->irq);
 		if (ret)
 			return ret;
 		vec->requested = true;
+		/*
+		 * Spread MSI-X vectors over the CPUs, one each in turn; an
+		 * administrator may still move them (/proc/irq/N).
+		 */
+		if (ki->mode == KP_INT_MODE_MSIX && ki->nvec > 1)
+			irq_set_affinity_and_hint(vec->irq,
+				cpumask_of(cpumask_local_spread(i, NUMA_NO_NODE)));
 	}
 	return 0;
 }
@@ -218,8 +376,10 @@ static void kp_free_vectors(struct kp_irq *ki)
 	u32 i;
 
 	for (i = ki->nvec; i-- > 0;) {
-		if (ki->vec[i].requested)
-			free_irq(ki->vec[i].irq, &ki->vec[i]);
+		if (!ki->vec[i].requested)
+			continue;
+		irq_update_affinity_hint(ki->vec[i].irq, NULL);
+		free_irq(ki->vec[i].irq, &ki->vec[i]);
 		ki->vec[i].requested = false;
 	}
 }
@@ -233,12 +393,51 @@ static void kp_kill_dpcs(struct kp_irq *ki)
 }
 
 /*
- * Tears the interrupts of @kdev down, in the order of docs/design.md:
- * free_irq (waits for running handlers), tasklet_kill (waits for the
- * DPCs), KP_IntDisable, pci_free_irq_vectors, then wake the waiters with
- * KP_WAIT_STOPPED.  Caller holds kdev->lock; the device is present.
+ * Releases what kp_int_enable_locked() set up, in this order (each step
+ * needs the previous one done):
+ *   1. mask INTx at the device (DisINTx): a device still asserting a
+ *      shared line must not storm the other drivers on it once our
+ *      handler is gone;
+ *   2. free_irq() - waits for running handlers;
+ *   3. the stop work and tasklet_kill() - nothing runs the plugin's
+ *      interrupt callbacks after this;
+ *   4. KP_IntDisable, which frees the interrupt context;
+ *   5. pci_free_irq_vectors(); disabling MSI re-enables INTx, so mask it
+ *      again; drop bus mastering taken for MSI;
+ *   6. stop the owner's notification queue with @reason (queued ones stay
+ *      takeable).
  */
-void kp_irq_teardown(struct kp_device *kdev)
+static void __kp_irq_free(struct kp_irq *ki, u32 reason)
+{
+	struct kp_device *kdev = ki->kdev;
+	struct pci_dev *pdev = kdev->pdev;
+	u32 stopped;
+
+	if (ki->mode == KP_INT_MODE_INTX)
+		pci_intx(pdev, 0);
+	kp_free_vectors(ki);
+	cancel_work_sync(&ki->stop_work);
+	kp_kill_dpcs(ki);
+	if (ki->int_disable)
+		ki->int_disable(ki->int_ctx);
+	pci_free_irq_vectors(pdev);
+	pci_intx(pdev, 0);
+	if (ki->mode != KP_INT_MODE_INTX)
+		kp_bus_master_put(kdev);
+
+	/* a storm or spurious disable is the better explanation */
+	stopped = atomic_read(&ki->stop_reason);
+	kp_notify_stop(&ki->owner->notify, stopped ? stopped : reason);
+	kfree(ki->trans);
+	kfree(ki);
+}
+
+/*
+ * Tears the interrupts of @kdev down (KP_INT_DISABLE, close, plugin
+ * close, remove) and stops the owner's queue with @reason.  Caller holds
+ * kdev->lock; the device is present.
+ */
+void kp_irq_teardown(struct kp_device *kdev, u32 reason)
 {
 	struct kp_irq *ki = kdev->irq;
 
@@ -246,19 +445,12 @@ void kp_irq_teardown(struct kp_device *kdev)
 	if (!ki)
 		return;
 
-	kp_free_vectors(ki);
-	kp_kill_dpcs(ki);
-	if (ki->int_disable)
-		ki->int_disable(ki->int_ctx);
-	pci_free_irq_vectors(kdev->pdev);
-
 	kdev->irq = NULL;
 	WRITE_ONCE(kdev->irq_mode, 0);
 	WRITE_ONCE(kdev->irq_nvec, 0);
-	kp_notify_stop(ki->owner);
-
-	kfree(ki->trans);
-	kfree(ki);
+	if (!atomic_read(&ki->stop_reason))
+		WRITE_ONCE(kdev->irq_stop, reason);
+	__kp_irq_free(ki, reason);
 }
 
 /* Calls KP_IntEnable with a kernel copy of the user's data. */
@@ -298,6 +490,7 @@ static void kp_irq_init_vectors(struct kp_irq *ki)
 		vec->ki = ki;
 		vec->index = i;
 		vec->irq = pci_irq_vector(kdev->pdev, i);
+		vec->irqd = irq_get_irq_data(vec->irq);
 		atomic_set(&vec->pending, 0);
 		tasklet_setup(&vec->dpc, kp_dpc_fn);
 		if (ki->nvec > 1)
@@ -309,15 +502,33 @@ static void kp_irq_init_vectors(struct kp_irq *ki)
 	}
 }
 
+/*
+ * The DPC runs inside the hard-IRQ handler when there is none to run or
+ * the plugin says its DPC is IRQ-safe - not on PREEMPT_RT, where a
+ * wake-up from hard IRQ is not allowed and the DPC is a thread anyway.
+ */
+static bool kp_dpc_inline(struct kp_session *sess, u32 mode)
+{
+	bool has_dpc = mode == KP_INT_MODE_INTX ? !!sess->ops.funcIntAtDpc :
+		       !!sess->ops.funcIntAtDpcMSI;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return false;
+	return !has_dpc || (sess->ops.dwOptions & KP_OPT_DPC_AT_IRQL);
+}
+
 static int kp_int_enable_locked(struct kp_session *sess,
 				struct kp_int_enable *ie,
 				struct kp_trans_cmd *trans, void *buf)
 {
 	struct kp_device *kdev = sess->kdev;
+	struct pci_dev *pdev = kdev->pdev;
 	struct kp_irq *ki;
 	int nvec, ret;
 
 	lockdep_assert_held(&kdev->lock);
+	if (kdev->removing)
+		return -ENODEV;
 	if (kdev->irq)
 		return -EBUSY;
 
@@ -325,7 +536,7 @@ static int kp_int_enable_locked(struct kp_session *sess,
 	if (!ki)
 		return -ENOMEM;
 
-	nvec = kp_alloc_vectors(kdev->pdev, &ie->mode, ie->nvec);
+	nvec = kp_alloc_vectors(pdev, &ie->mode, ie->nvec);
 	if (nvec < 0) {
 		ret = nvec;
 		goto err_free_ki;
@@ -340,41 +551,41 @@ static int kp_int_enable_locked(struct kp_session *sess,
 	ki->at_dpc = sess->ops.funcIntAtDpc;
 	ki->at_irql_msi = sess->ops.funcIntAtIrqlMSI;
 	ki->at_dpc_msi = sess->ops.funcIntAtDpcMSI;
+	ki->dpc_inline = kp_dpc_inline(sess, ki->mode);
 	ki->ntrans = ie->ntrans;
 	ki->trans = trans;
+	INIT_WORK(&ki->stop_work, kp_irq_stop_work);
 	kp_irq_init_vectors(ki);
 
 	ret = kp_call_int_enable(sess, ki, ie, buf);
 	if (ret)
 		goto err_free_vectors;
 
-	spin_lock_bh(&sess->lock);
-	sess->int_state = KP_INT_ENABLED;
-	sess->max_backlog = ie->max_backlog;
-	sess->int_queued = 0;
-	sess->int_counter = 0;
-	sess->int_lost = 0;
-	sess->last_vector = 0;
-	spin_unlock_bh(&sess->lock);
+	/* MSI is a memory write by the device */
+	if (ki->mode != KP_INT_MODE_INTX)
+		kp_bus_master_get(kdev);
+	kp_notify_reset(&sess->notify, ie->max_backlog);
 
 	ret = kp_request_vectors(ki);
 	if (ret)
-		goto err_free_irqs;
+		goto err_free_irq;
+	if (ki->mode == KP_INT_MODE_INTX)
+		pci_intx(pdev, 1);
 
 	kdev->irq = ki;
 	WRITE_ONCE(kdev->irq_mode, ki->mode);
 	WRITE_ONCE(kdev->irq_nvec, ki->nvec);
+	WRITE_ONCE(kdev->irq_stop, KP_STOP_NONE);
 	ie->nvec = nvec;
 	return 0;
 
-err_free_irqs:
-	kp_free_vectors(ki);
-	kp_kill_dpcs(ki);
-	kp_notify_stop(sess);
-	if (ki->int_disable)
-		ki->int_disable(ki->int_ctx);
+err_free_irq:
+	/* the same teardown as every other path, KP_IntDisable included */
+	__kp_irq_free(ki, KP_STOP_DISABLED);
+	return ret;
 err_free_vectors:
-	pci_free_irq_vectors(kdev->pdev);
+	pci_free_irq_vectors(pdev);
+	pci_intx(pdev, 0);
 err_free_ki:
 	kfree(ki);
 	return ret;
@@ -385,8 +596,9 @@ long kp_ioctl_int_enable(struct kp_session *sess, void __user *uarg)
 	unsigned long minsz = offsetofend(struct kp_int_enable, max_backlog);
 	struct kp_device *kdev = sess->kdev;
 	struct kp_trans_cmd *trans = NULL;
+	u8 bounce[KP_BOUNCE_SIZE] __aligned(8);
 	struct kp_int_enable ie;
-	void *buf;
+	struct kp_ubuf ub;
 	int ret;
 
 	if (copy_from_user(&ie, uarg, minsz))
@@ -406,43 +618,35 @@ long kp_ioctl_int_enable(struct kp_session *sess, void __user *uarg)
 			return PTR_ERR(trans);
 	}
 
-	buf = kp_user_buf(ie.data, ie.data_size);
-	if (IS_ERR(buf)) {
-		ret = PTR_ERR(buf);
+	ret = kp_ubuf_get(&ub, bounce, ie.data, ie.data_size, true);
+	if (ret)
 		goto out_free_trans;
-	}
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		ret = -ENODEV;
-		goto out_unlock_dev;
-	}
-	down_read(&sess->rwsem);
+	ret = kp_device_enter(kdev);
+	if (ret)
+		goto out_put_buf;
+	mutex_lock(&kdev->lock);
 	if (!sess->plugin_open) {
 		ret = -ENOTCONN;
-		goto out_unlock_sess;
+		goto out_unlock;
 	}
 	ret = kp_trans_check(kdev, trans, ie.ntrans);
 	if (ret)
-		goto out_unlock_sess;
-
-	mutex_lock(&kdev->lock);
-	ret = kp_int_enable_locked(sess, &ie, trans, buf);
-	mutex_unlock(&kdev->lock);
+		goto out_unlock;
+	ret = kp_int_enable_locked(sess, &ie, trans, ub.buf);
 	if (!ret)
 		trans = NULL;	/* owned by the kp_irq now */
+out_unlock:
+	mutex_unlock(&kdev->lock);
+	kp_device_exit(kdev);
 
-out_unlock_sess:
-	up_read(&sess->rwsem);
-out_unlock_dev:
-	up_read(&kdev->rwsem);
-
-	if (!ret && buf && copy_to_user(u64_to_user_ptr(ie.data), buf,
-					ie.data_size))
+	if (!ret && ub.buf && copy_to_user(u64_to_user_ptr(ie.data), ub.buf,
+					   ie.data_size))
 		ret = -EFAULT;
 	if (!ret && copy_to_user(uarg, &ie, minsz))
 		ret = -EFAULT;
-	kp_user_buf_free(buf);
+out_put_buf:
+	kp_ubuf_put(&ub);
 out_free_trans:
 	kfree(trans);
 	return ret;
@@ -451,84 +655,19 @@ out_free_trans:
 long kp_ioctl_int_disable(struct kp_session *sess)
 {
 	struct kp_device *kdev = sess->kdev;
-	int ret = 0;
+	int ret;
 
-	down_read(&kdev->rwsem);
-	if (kdev->removed) {
-		up_read(&kdev->rwsem);
-		return -ENODEV;
-	}
+	ret = kp_device_enter(kdev);
+	if (ret)
+		return ret;
 	mutex_lock(&kdev->lock);
 	if (kdev->irq && kdev->irq->owner == sess)
-		kp_irq_teardown(kdev);
+		kp_irq_teardown(kdev, KP_STOP_DISABLED);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&kdev->lock);
-	up_read(&kdev->rwsem);
+	kp_device_exit(kdev);
 	return ret;
-}
-
-/* ---- waiting for notifications -------------------------------------- */
-
-static bool kp_int_wait_done(struct kp_session *sess, u32 gen)
-{
-	bool done;
-
-	spin_lock_bh(&sess->lock);
-	done = sess->int_queued || sess->int_state != KP_INT_ENABLED ||
-	       sess->flush_gen != gen;
-	spin_unlock_bh(&sess->lock);
-	return done;
-}
-
-/*
- * Consumes one notification.  Returns 0 with KP_WAIT_STOPPED when this fd
- * has no interrupts enabled (never enabled, disabled, device removed) or
- * when the owner closed the fd while we waited; EAGAIN with
- * KP_WAIT_NONBLOCK and nothing pending; EINTR on a signal.
- */
-long kp_ioctl_int_wait(struct kp_session *sess, void __user *uarg)
-{
-	unsigned long minsz = offsetofend(struct kp_int_wait, __pad);
-	struct kp_int_wait iw;
-	u32 gen;
-
-	if (copy_from_user(&iw, uarg, minsz))
-		return -EFAULT;
-	if (iw.argsz < minsz || (iw.flags & ~KP_WAIT_NONBLOCK))
-		return -EINVAL;
-
-	spin_lock_bh(&sess->lock);
-	gen = sess->flush_gen;
-	for (;;) {
-		if (sess->int_state != KP_INT_ENABLED ||
-		    sess->flush_gen != gen) {
-			iw.flags |= KP_WAIT_STOPPED;
-			iw.counter = sess->int_counter;
-			break;
-		}
-		if (sess->int_queued) {
-			sess->int_queued--;
-			iw.counter = ++sess->int_counter;
-			break;
-		}
-		if (iw.flags & KP_WAIT_NONBLOCK) {
-			spin_unlock_bh(&sess->lock);
-			return -EAGAIN;
-		}
-		spin_unlock_bh(&sess->lock);
-		if (wait_event_interruptible(sess->wq,
-					     kp_int_wait_done(sess, gen)))
-			return -EINTR;
-		spin_lock_bh(&sess->lock);
-	}
-	iw.pending = sess->int_queued;
-	iw.lost = sess->int_lost;
-	iw.last_vector = sess->last_vector;
-	iw.__pad = 0;
-	spin_unlock_bh(&sess->lock);
-
-	return copy_to_user(uarg, &iw, minsz) ? -EFAULT : 0;
 }
 
 DWORD kp_int_trans_count(HANDLE hWD)
@@ -538,3 +677,4 @@ DWORD kp_int_trans_count(HANDLE hWD)
 	return sess ? READ_ONCE(sess->enable_ntrans) : 0;
 }
 EXPORT_SYMBOL_GPL(kp_int_trans_count);
+

@@ -41,6 +41,7 @@ static int __init kp_init(void)
 {
 	int ret;
 
+	kp_copy_init();
 	ret = alloc_chrdev_region(&kp_devt, 0, KP_MAX_MINORS, "kp");
 	if (ret)
 		return ret;

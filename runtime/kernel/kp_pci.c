@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kp_pci.c - probe/remove of the per-plugin pci_driver, BAR mapping, the
- * class device /dev/kp/<name><n> and its sysfs counters.
+ * kp_pci.c - probe/remove of the per-plugin pci_driver, the class device
+ * /dev/kp/<name><n> and its sysfs counters, the device gate every ioctl
+ * enters, and the plugin calls about the device itself.
  *
  * struct kp_device is refcounted: probe holds one reference, every open
  * session another.  remove() tears down everything that needs the PCI
- * device, tells the sessions (WD_REMOVE event, KP_WAIT_STOPPED) and drops
- * the probe's reference; the structure lives on until the last file is
- * released.
+ * device - after telling the plugin (kp_device_gone(), KP_IntDisable,
+ * KP_Event(WD_REMOVE), KP_Close) and user mode (KP_STOP_REMOVED, the
+ * WD_REMOVE event) - and drops the probe's reference; the structure lives
+ * on until the last file is released.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "kp_internal.h"
@@ -27,13 +30,20 @@ static DEFINE_XARRAY(kp_minors);		/* minor -> kp_device */
 
 /* ---- refcounting --------------------------------------------------- */
 
+static void kp_device_free(struct kp_device *kdev)
+{
+	percpu_free_rwsem(&kdev->gate);
+	free_percpu(kdev->stats);
+	pci_dev_put(kdev->pdev);
+	kfree(kdev);
+}
+
 static void kp_device_release(struct kref *kref)
 {
 	struct kp_device *kdev = container_of(kref, struct kp_device, kref);
 
 	ida_free(&kp_minor_ida, kdev->minor);
-	pci_dev_put(kdev->pdev);
-	kfree(kdev);
+	kp_device_free(kdev);
 }
 
 void kp_device_put(struct kp_device *kdev)
@@ -69,6 +79,72 @@ void kp_minors_destroy(void)
 	ida_destroy(&kp_minor_ida);
 }
 
+/*
+ * Every ioctl that uses the device or the plugin runs between these two:
+ * a per-CPU read lock that remove() takes for writing, so no such ioctl
+ * runs while the device is torn down, and none starts after.
+ */
+int kp_device_enter(struct kp_device *kdev)
+{
+	percpu_down_read(&kdev->gate);
+	if (kdev->removed) {
+		percpu_up_read(&kdev->gate);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+void kp_device_exit(struct kp_device *kdev)
+{
+	percpu_up_read(&kdev->gate);
+}
+
+/* Bus mastering while something needs it: MSI, DMA. */
+void kp_bus_master_get(struct kp_device *kdev)
+{
+	mutex_lock(&kdev->master_lock);
+	if (!kdev->master_users++)
+		pci_set_master(kdev->pdev);
+	mutex_unlock(&kdev->master_lock);
+}
+
+void kp_bus_master_put(struct kp_device *kdev)
+{
+	mutex_lock(&kdev->master_lock);
+	if (!WARN_ON(!kdev->master_users) && !--kdev->master_users)
+		pci_clear_master(kdev->pdev);
+	mutex_unlock(&kdev->master_lock);
+}
+
+/* ---- statistics ----------------------------------------------------- */
+
+void kp_stats_read(struct kp_device *kdev, struct kp_stats *st)
+{
+	int cpu;
+
+	st->interrupts = 0;
+	st->spurious = 0;
+	st->dpc_requests = 0;
+	st->dpcs = 0;
+	st->dpc_count_sum = 0;
+	st->notifications = 0;
+	st->lost = 0;
+	st->calls = 0;
+	for_each_possible_cpu(cpu) {
+		const struct kp_stats_pcpu *c = per_cpu_ptr(kdev->stats, cpu);
+
+		st->interrupts += READ_ONCE(c->interrupts);
+		st->spurious += READ_ONCE(c->spurious);
+		st->dpc_requests += READ_ONCE(c->dpc_requests);
+		st->dpcs += READ_ONCE(c->dpcs);
+		st->dpc_count_sum += READ_ONCE(c->dpc_count_sum);
+		st->notifications += READ_ONCE(c->notifications);
+		st->lost += READ_ONCE(c->lost);
+		st->calls += READ_ONCE(c->calls);
+	}
+	st->storms = atomic_read(&kdev->storms);
+}
+
 /* ---- sysfs: /sys/class/kp/<name><n>/ ------------------------------ */
 
 #define KP_STAT_ATTR(field)						\
@@ -76,9 +152,10 @@ static ssize_t field##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	struct kp_device *kdev = dev_get_drvdata(dev);			\
+	struct kp_stats st;						\
 									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&kdev->stats.field));		\
+	kp_stats_read(kdev, &st);					\
+	return sysfs_emit(buf, "%llu\n", st.field);			\
 }									\
 static DEVICE_ATTR_RO(field)
 
@@ -90,6 +167,7 @@ KP_STAT_ATTR(dpc_count_sum);
 KP_STAT_ATTR(notifications);
 KP_STAT_ATTR(lost);
 KP_STAT_ATTR(calls);
+KP_STAT_ATTR(storms);
 
 static ssize_t driver_name_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -135,6 +213,32 @@ static ssize_t irq_mode_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(irq_mode);
 
+/*
+ * "enabled", "none" (never enabled), or why interrupts last stopped:
+ * "disabled", "removed", "storm", "line-disabled", "closed".
+ */
+static ssize_t irq_state_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	static const char * const names[] = {
+		[KP_STOP_NONE] = "none",
+		[KP_STOP_IDLE] = "none",
+		[KP_STOP_DISABLED] = "disabled",
+		[KP_STOP_REMOVED] = "removed",
+		[KP_STOP_STORM] = "storm",
+		[KP_STOP_LINE_DISABLED] = "line-disabled",
+		[KP_STOP_CLOSED] = "closed",
+	};
+	struct kp_device *kdev = dev_get_drvdata(dev);
+	u32 stop = READ_ONCE(kdev->irq_stop);
+
+	if (READ_ONCE(kdev->irq_mode) && stop == KP_STOP_NONE)
+		return sysfs_emit(buf, "enabled\n");
+	return sysfs_emit(buf, "%s\n",
+			  stop < ARRAY_SIZE(names) ? names[stop] : "none");
+}
+static DEVICE_ATTR_RO(irq_state);
+
 static ssize_t vectors_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
@@ -153,10 +257,12 @@ static struct attribute *kp_dev_attrs[] = {
 	&dev_attr_notifications.attr,
 	&dev_attr_lost.attr,
 	&dev_attr_calls.attr,
+	&dev_attr_storms.attr,
 	&dev_attr_driver_name.attr,
 	&dev_attr_index.attr,
 	&dev_attr_bdf.attr,
 	&dev_attr_irq_mode.attr,
+	&dev_attr_irq_state.attr,
 	&dev_attr_vectors.attr,
 	NULL,
 };
@@ -179,57 +285,53 @@ static struct kp_plugin *kp_pdev_plugin(struct pci_dev *pdev)
 	return container_of(pdrv, struct kp_plugin, pdrv);
 }
 
-static int kp_map_bars(struct kp_device *kdev)
+static struct kp_device *kp_device_alloc(struct pci_dev *pdev)
 {
-	struct pci_dev *pdev = kdev->pdev;
-	void __iomem * const *table;
-	int mask = 0;
-	int bar, ret;
-
-	for (bar = 0; bar < KP_NUM_BARS; bar++)
-		if (pci_resource_len(pdev, bar) &&
-		    (pci_resource_flags(pdev, bar) &
-		     (IORESOURCE_MEM | IORESOURCE_IO)))
-			mask |= BIT(bar);
-
-	if (!mask)
-		return 0;
-
-	ret = pcim_iomap_regions(pdev, mask, kdev->plugin->name);
-	if (ret)
-		return ret;
-
-	table = pcim_iomap_table(pdev);
-	if (!table)
-		return -ENOMEM;
-
-	for (bar = 0; bar < KP_NUM_BARS; bar++) {
-		if (!(mask & BIT(bar)))
-			continue;
-		kdev->bars[bar] = table[bar];
-		kdev->bar_len[bar] = pci_resource_len(pdev, bar);
-	}
-	return 0;
-}
-
-int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
-{
-	struct kp_plugin *plugin = kp_pdev_plugin(pdev);
 	struct kp_device *kdev;
-	int ret;
 
 	kdev = kzalloc(sizeof(*kdev), GFP_KERNEL);
 	if (!kdev)
-		return -ENOMEM;
+		return NULL;
+	kdev->stats = alloc_percpu(struct kp_stats_pcpu);
+	if (!kdev->stats)
+		goto err_free_kdev;
+	if (percpu_init_rwsem(&kdev->gate))
+		goto err_free_stats;
 
 	kref_init(&kdev->kref);
-	init_rwsem(&kdev->rwsem);
 	mutex_init(&kdev->lock);
+	mutex_init(&kdev->master_lock);
 	init_rwsem(&kdev->map_lock);
 	init_waitqueue_head(&kdev->gone_wq);
 	INIT_LIST_HEAD(&kdev->sessions);
-	kdev->plugin = plugin;
+	atomic_set(&kdev->storms, 0);
+	kdev->irq_stop = KP_STOP_IDLE;
+	kdev->plugin = kp_pdev_plugin(pdev);
 	kdev->pdev = pci_dev_get(pdev);
+	return kdev;
+
+err_free_stats:
+	free_percpu(kdev->stats);
+err_free_kdev:
+	kfree(kdev);
+	return NULL;
+}
+
+/*
+ * The device is published (kp_minors, so open() finds it) only once it
+ * is complete: every error before that frees it directly, nobody can
+ * hold a reference yet.
+ */
+int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct kp_device *kdev;
+	struct kp_plugin *plugin;
+	int ret;
+
+	kdev = kp_device_alloc(pdev);
+	if (!kdev)
+		return -ENOMEM;
+	plugin = kdev->plugin;
 
 	ret = ida_alloc_max(&kp_minor_ida, KP_MAX_MINORS - 1, GFP_KERNEL);
 	if (ret < 0)
@@ -246,25 +348,21 @@ int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_free_minor;
 	}
 
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	/* the kernel's default until the plugin says what the device can */
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
 	if (ret) {
 		pci_err(pdev, "no usable DMA mask\n");
 		goto err_free_minor;
 	}
-	pci_set_master(pdev);
+	/* masked until a handler is installed (devres restores it) */
+	pci_intx(pdev, 0);
 
 	ret = ida_alloc(&plugin->index_ida, GFP_KERNEL);
 	if (ret < 0)
-		goto err_clear_master;
+		goto err_free_minor;
 	kdev->index = ret;
 	snprintf(kdev->name, sizeof(kdev->name), "%s%u", plugin->name,
 		 kdev->index);
-
-	ret = xa_insert(&kp_minors, kdev->minor, kdev, GFP_KERNEL);
-	if (ret)
-		goto err_free_index;
 
 	kdev->dev = device_create_with_groups(kp_class, &pdev->dev,
 					      MKDEV(MAJOR(kp_devt),
@@ -273,32 +371,80 @@ int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 					      kdev->name);
 	if (IS_ERR(kdev->dev)) {
 		ret = PTR_ERR(kdev->dev);
-		goto err_erase_minor;
+		goto err_free_index;
 	}
 
 	pci_set_drvdata(pdev, kdev);
+	ret = xa_insert(&kp_minors, kdev->minor, kdev, GFP_KERNEL);
+	if (ret)
+		goto err_destroy_dev;
+
 	pci_info(pdev, "bound to plugin %s as /dev/kp/%s\n", plugin->name,
 		 kdev->name);
 	return 0;
 
-err_erase_minor:
-	xa_erase(&kp_minors, kdev->minor);
+err_destroy_dev:
+	pci_set_drvdata(pdev, NULL);
+	device_destroy(kp_class, MKDEV(MAJOR(kp_devt), kdev->minor));
 err_free_index:
 	ida_free(&plugin->index_ida, kdev->index);
-err_clear_master:
-	pci_clear_master(pdev);
 err_free_minor:
 	/* BAR mappings and pcim_enable_device() are undone by devres */
 	ida_free(&kp_minor_ida, kdev->minor);
 err_free_kdev:
-	pci_dev_put(kdev->pdev);
-	kfree(kdev);
+	kp_device_free(kdev);
 	return ret;
+}
+
+/* Says who keeps remove() waiting, every 10 s, until it can go on. */
+struct kp_remove_watch {
+	struct delayed_work	work;
+	struct kp_device	*kdev;
+	unsigned int		seconds;
+};
+
+#define KP_REMOVE_WATCH_S	10
+
+static void kp_remove_watch_fn(struct work_struct *work)
+{
+	struct kp_remove_watch *w = container_of(to_delayed_work(work),
+						 struct kp_remove_watch, work);
+
+	w->seconds += KP_REMOVE_WATCH_S;
+	pci_warn(w->kdev->pdev, "%s: removal has waited %u s for a KP_Call of plugin %s to return (it must check kp_device_gone())\n",
+		 w->kdev->name, w->seconds, w->kdev->plugin->name);
+	schedule_delayed_work(&w->work, KP_REMOVE_WATCH_S * HZ);
+}
+
+/*
+ * Tells every open session that the device is gone: KP_Event(WD_REMOVE)
+ * for the plugin (registered or not; user mode gets it when registered
+ * and KP_Event says so), KP_Close, the session's queues stopped.  Caller
+ * holds kdev->gate for writing and kdev->lock.
+ */
+static void kp_remove_sessions(struct kp_device *kdev)
+{
+	struct kp_session *sess;
+
+	lockdep_assert_held(&kdev->lock);
+	list_for_each_entry(sess, &kdev->sessions, node) {
+		BOOL notify = kp_event_call(sess, KP_EVENT_REMOVE);
+
+		if (notify && (READ_ONCE(sess->ev.mask) & KP_EVENT_REMOVE))
+			kp_event_queue(sess, KP_EVENT_REMOVE);
+		if (sess->plugin_open) {
+			kp_session_close_plugin(sess);
+			sess->plugin_closed = true;
+		}
+		kp_notify_stop(&sess->notify, KP_STOP_REMOVED);
+		kp_events_stop(sess);
+	}
 }
 
 void kp_pci_remove(struct pci_dev *pdev)
 {
 	struct kp_device *kdev = pci_get_drvdata(pdev);
+	struct kp_remove_watch watch = { .kdev = kdev };
 	struct kp_session *sess;
 	int bar;
 
@@ -309,38 +455,41 @@ void kp_pci_remove(struct pci_dev *pdev)
 	WRITE_ONCE(kdev->removing, true);
 	wake_up_all(&kdev->gone_wq);
 
-	/* wait for every ioctl that uses the device or the plugin */
-	down_write(&kdev->rwsem);
+	/* the interrupt callbacks stop first: nothing they wait for comes */
 	mutex_lock(&kdev->lock);
+	kp_irq_teardown(kdev, KP_STOP_REMOVED);
+	mutex_unlock(&kdev->lock);
 
-	kp_irq_teardown(kdev);
-	kp_event_deliver(kdev, KP_EVENT_REMOVE);
+	/* wait for KP_Calls and the device ioctls, saying so if it lasts */
+	INIT_DELAYED_WORK_ONSTACK(&watch.work, kp_remove_watch_fn);
+	schedule_delayed_work(&watch.work, KP_REMOVE_WATCH_S * HZ);
+	percpu_down_write(&kdev->gate);
+	cancel_delayed_work_sync(&watch.work);
+	destroy_delayed_work_on_stack(&watch.work);
 
+	mutex_lock(&kdev->lock);
+	kp_remove_sessions(kdev);
 	WRITE_ONCE(kdev->removed, true);
 	for (bar = 0; bar < KP_NUM_BARS; bar++)
 		WRITE_ONCE(kdev->bars[bar], NULL);
 	/* a fault that saw removed == false has inserted its page by now */
 	down_write(&kdev->map_lock);
 	up_write(&kdev->map_lock);
-
-	list_for_each_entry(sess, &kdev->sessions, node) {
-		kp_notify_stop(sess);
-		/* user mappings of the BARs go before devres unmaps them */
-		if (sess->mapping)
-			unmap_mapping_range(sess->mapping, 0, 0, 1);
-	}
-
+	/* user mappings of the BARs go before devres unmaps them */
+	list_for_each_entry(sess, &kdev->sessions, node)
+		unmap_mapping_range(sess->mapping, 0, 0, 1);
 	mutex_unlock(&kdev->lock);
-	up_write(&kdev->rwsem);
+	percpu_up_write(&kdev->gate);
 
 	device_destroy(kp_class, MKDEV(MAJOR(kp_devt), kdev->minor));
-	pci_clear_master(pdev);
+	if (kdev->master_users)
+		pci_clear_master(pdev);
 	ida_free(&kdev->plugin->index_ida, kdev->index);
 	pci_info(pdev, "/dev/kp/%s removed\n", kdev->name);
 	kp_device_put(kdev);
 }
 
-/* ---- device access for plugins (WDC_xxx register calls) ----------- */
+/* ---- the device, for plugins ---------------------------------------- */
 
 struct pci_dev *kp_pci_dev(HANDLE hWD)
 {
@@ -349,26 +498,6 @@ struct pci_dev *kp_pci_dev(HANDLE hWD)
 	return sess ? sess->kdev->pdev : NULL;
 }
 EXPORT_SYMBOL_GPL(kp_pci_dev);
-
-void __iomem *kp_bar(HANDLE hWD, int bar)
-{
-	struct kp_session *sess = hWD;
-
-	if (!sess || bar < 0 || bar >= KP_NUM_BARS)
-		return NULL;
-	return READ_ONCE(sess->kdev->bars[bar]);
-}
-EXPORT_SYMBOL_GPL(kp_bar);
-
-resource_size_t kp_bar_size(HANDLE hWD, int bar)
-{
-	struct kp_session *sess = hWD;
-
-	if (!sess || bar < 0 || bar >= KP_NUM_BARS)
-		return 0;
-	return sess->kdev->bar_len[bar];
-}
-EXPORT_SYMBOL_GPL(kp_bar_size);
 
 struct device *kp_dma_dev(HANDLE hWD)
 {
@@ -387,7 +516,8 @@ BOOL kp_device_gone(HANDLE hWD)
 		return TRUE;
 	kdev = sess->kdev;
 	return READ_ONCE(kdev->removing) ||
-	       kdev->pdev->error_state == pci_channel_io_perm_failure;
+	       READ_ONCE(kdev->pdev->error_state) ==
+	       pci_channel_io_perm_failure;
 }
 EXPORT_SYMBOL_GPL(kp_device_gone);
 

@@ -18,20 +18,45 @@
 static LIST_HEAD(kp_plugins);
 static DEFINE_MUTEX(kp_plugins_lock);
 
-/* cDriverName: NUL within 12 bytes, [A-Za-z_][A-Za-z0-9_]* */
-static bool kp_name_valid(const char *name)
+/*
+ * cDriverName: NUL within 12 bytes, [A-Za-z_][A-Za-z0-9_]*, not ending
+ * in a digit: the nodes are /dev/kp/<name><index>, and "dev" + 10 would
+ * be "dev1" + 0.  Returns what is wrong, or NULL.
+ */
+static const char *kp_name_problem(const char *name)
 {
 	size_t len = strnlen(name, KP_DRIVER_NAME_LEN);
 	size_t i;
 
-	if (!len || len == KP_DRIVER_NAME_LEN)
-		return false;
+	if (!len)
+		return "is empty";
+	if (len == KP_DRIVER_NAME_LEN)
+		return "has no NUL within 12 bytes";
 	if (!isalpha(name[0]) && name[0] != '_')
-		return false;
+		return "does not start with a letter or '_'";
 	for (i = 1; i < len; i++)
 		if (!isalnum(name[i]) && name[i] != '_')
-			return false;
-	return true;
+			return "has a character other than [A-Za-z0-9_]";
+	if (isdigit(name[len - 1]))
+		return "ends with a digit (nodes are /dev/kp/<name><index>)";
+	return NULL;
+}
+
+/* One line per matching device another driver owns: nothing binds it. */
+static void kp_report_owned(struct kp_plugin *plugin,
+			    const struct pci_device_id *ids)
+{
+	struct pci_dev *pdev = NULL;
+
+	for_each_pci_dev(pdev) {
+		struct device_driver *drv = READ_ONCE(pdev->dev.driver);
+
+		if (!drv || drv == &plugin->pdrv.driver ||
+		    !pci_match_id(ids, pdev))
+			continue;
+		pci_info(pdev, "plugin %s matches this device, but driver %s owns it: unbind it and set driver_override to %s to use it\n",
+			 plugin->name, drv->name, plugin->name);
+	}
 }
 
 static struct kp_plugin *kp_plugin_find(const char *name)
@@ -53,15 +78,24 @@ int kp_plugin_register(struct module *owner,
 	struct kp_plugin *plugin;
 	int ret;
 
-	if (!owner || !id_table || !init || !out)
-		return -EINVAL;
+	const char *problem;
 
-	if (!init(&kpinit)) {
-		pr_err("%s: KP_Init failed\n", owner->name);
+	if (!owner || !id_table || !init || !out) {
+		pr_err("%s: %s() without %s\n", owner ? owner->name : "?",
+		       __func__,
+		       !id_table ? "an id table" : !init ? "KP_Init" :
+		       "a plugin pointer");
 		return -EINVAL;
 	}
-	if (!kp_name_valid(kpinit.cDriverName)) {
-		pr_err("%s: invalid cDriverName\n", owner->name);
+
+	if (!init(&kpinit)) {
+		pr_err("%s: KP_Init returned FALSE\n", owner->name);
+		return -EINVAL;
+	}
+	problem = kp_name_problem(kpinit.cDriverName);
+	if (problem) {
+		pr_err("%s: cDriverName \"%.*s\" %s\n", owner->name,
+		       KP_DRIVER_NAME_LEN, kpinit.cDriverName, problem);
 		return -EINVAL;
 	}
 	if (!kpinit.funcOpen) {
@@ -101,6 +135,7 @@ int kp_plugin_register(struct module *owner,
 	*out = plugin;
 	pr_info("plugin %s registered by module %s\n", plugin->name,
 		owner->name);
+	kp_report_owned(plugin, id_table);
 	return 0;
 
 err_del_plugin:

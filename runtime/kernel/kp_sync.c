@@ -3,10 +3,17 @@
  * kp_sync.c - Kernel PlugIn synchronization (reference B.6.13):
  * KP_SPINLOCK and the KP_INTERLOCKED counters.
  *
- * KP_SPINLOCK is a spinlock_t taken with spin_lock_bh(), so process
- * context and the DPC (a tasklet) can share it.  Every acquisition is
- * traced: a trylock first; if that fails kp_lock_contended fires, the
- * lock is taken and kp_lock_acquired reports the wait in ns.
+ * KP_SPINLOCK is a raw spinlock taken with interrupts off, so one lock
+ * works in every context a plugin runs in - process, the DPC and the
+ * hard-IRQ handler, which stays in hard IRQ on PREEMPT_RT too
+ * (IRQF_NO_THREAD) where a spinlock_t would sleep.  The flags of the
+ * interrupt state live in the lock: kp_spinlock_wait/release take no
+ * flags argument, and the holder is the only one to touch them.
+ *
+ * Every acquisition is traced: a trylock first; if that fails
+ * kp_lock_contended fires, the lock is taken and kp_lock_acquired
+ * reports the wait in ns.  Locks are named in traces by a sequence
+ * number, not their address (no kernel pointers reach user mode).
  */
 #include <linux/atomic.h>
 #include <linux/ktime.h>
@@ -18,8 +25,12 @@
 #include "kp_trace.h"
 
 struct _KP_SPINLOCK {
-	spinlock_t	lock;
+	raw_spinlock_t	lock;
+	unsigned long	flags;		/* of the holder */
+	u64		id;		/* the name in traces */
 };
+
+static atomic64_t kp_lock_ids = ATOMIC64_INIT(0);
 
 KP_SPINLOCK *kp_spinlock_init_caller(struct module *owner, unsigned long ip)
 {
@@ -28,38 +39,36 @@ KP_SPINLOCK *kp_spinlock_init_caller(struct module *owner, unsigned long ip)
 	sl = kp_malloc(sizeof(*sl));
 	if (!sl)
 		return NULL;
-	spin_lock_init(&sl->lock);
-	trace_kp_lock_init((unsigned long)sl, ip,
-			   owner ? owner->name : "kernel");
+	raw_spin_lock_init(&sl->lock);
+	sl->id = atomic64_inc_return(&kp_lock_ids);
+	trace_kp_lock_init(sl->id, ip, owner ? owner->name : "kernel");
 	return sl;
 }
 EXPORT_SYMBOL_GPL(kp_spinlock_init_caller);
 
 void kp_spinlock_wait(KP_SPINLOCK *spinlock)
 {
+	unsigned long flags;
 	u64 start;
 
-	if (WARN_ON_ONCE(in_hardirq()))
-		return;
-
-	if (spin_trylock_bh(&spinlock->lock)) {
-		trace_kp_lock_acquired((unsigned long)spinlock, _RET_IP_, 0, 0);
+	if (raw_spin_trylock_irqsave(&spinlock->lock, flags)) {
+		spinlock->flags = flags;
+		trace_kp_lock_acquired(spinlock->id, _RET_IP_, 0, 0);
 		return;
 	}
 
-	trace_kp_lock_contended((unsigned long)spinlock, _RET_IP_);
+	trace_kp_lock_contended(spinlock->id, _RET_IP_);
 	start = ktime_get_ns();
-	spin_lock_bh(&spinlock->lock);
-	trace_kp_lock_acquired((unsigned long)spinlock, _RET_IP_,
+	raw_spin_lock_irqsave(&spinlock->lock, flags);
+	spinlock->flags = flags;
+	trace_kp_lock_acquired(spinlock->id, _RET_IP_,
 			       ktime_get_ns() - start, 1);
 }
 EXPORT_SYMBOL_GPL(kp_spinlock_wait);
 
 void kp_spinlock_release(KP_SPINLOCK *spinlock)
 {
-	if (WARN_ON_ONCE(in_hardirq()))
-		return;
-	spin_unlock_bh(&spinlock->lock);
+	raw_spin_unlock_irqrestore(&spinlock->lock, spinlock->flags);
 }
 EXPORT_SYMBOL_GPL(kp_spinlock_release);
 
@@ -67,7 +76,7 @@ void kp_spinlock_uninit(KP_SPINLOCK *spinlock)
 {
 	if (!spinlock)
 		return;
-	trace_kp_lock_uninit((unsigned long)spinlock);
+	trace_kp_lock_uninit(spinlock->id);
 	kp_free(spinlock);
 }
 EXPORT_SYMBOL_GPL(kp_spinlock_uninit);

@@ -172,7 +172,7 @@ TRACE_EVENT(kp_lock_init,
 		__entry->caller = caller;
 		strscpy(__entry->owner, owner, sizeof(__entry->owner));
 	),
-	TP_printk("lock=0x%llx caller=%pS owner=%s",
+	TP_printk("lock=%llu caller=%pS owner=%s",
 		  __entry->lock, (void *)(unsigned long)__entry->caller,
 		  __entry->owner)
 );
@@ -188,7 +188,7 @@ TRACE_EVENT(kp_lock_contended,
 		__entry->lock = lock;
 		__entry->caller = caller;
 	),
-	TP_printk("lock=0x%llx caller=%pS", __entry->lock,
+	TP_printk("lock=%llu caller=%pS", __entry->lock,
 		  (void *)(unsigned long)__entry->caller)
 );
 
@@ -207,7 +207,7 @@ TRACE_EVENT(kp_lock_acquired,
 		__entry->wait_ns = wait_ns;
 		__entry->contended = contended;
 	),
-	TP_printk("lock=0x%llx caller=%pS wait_ns=%llu contended=%u",
+	TP_printk("lock=%llu caller=%pS wait_ns=%llu contended=%u",
 		  __entry->lock, (void *)(unsigned long)__entry->caller,
 		  __entry->wait_ns, __entry->contended)
 );
@@ -221,7 +221,7 @@ TRACE_EVENT(kp_lock_uninit,
 	TP_fast_assign(
 		__entry->lock = lock;
 	),
-	TP_printk("lock=0x%llx", __entry->lock)
+	TP_printk("lock=%llu", __entry->lock)
 );
 
 #endif /* _KP_TRACE_H */

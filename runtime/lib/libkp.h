@@ -2,11 +2,18 @@
 /*
  * libkp - user-mode library for devices served by kp_runtime.ko.
  *
- * Every call returns 0 on success or a negative errno value; nothing exits
- * or prints.  kp_strerror() describes the last error of a device handle
- * (including the ioctl that failed).  A kp_dev is not thread-safe as a
- * whole, but kp_int_wait() may block in one thread while others use the
- * handle; the handler thread of kp_int_enable() is libkp's own.
+ * Every call returns 0 (or a count) on success or a negative errno value;
+ * nothing exits or prints.  kp_strerror() describes the last error of a
+ * device handle (including the ioctl that failed).
+ *
+ * Threads: any call may be made from any thread, also concurrently on one
+ * handle (kp_int_wait() in several threads takes each notification once).
+ * kp_close() may be called from any thread, the libkp handler thread
+ * included; threads blocked in kp_int_wait()/kp_event_wait() on the
+ * handle return (stopped) and the descriptor is closed once the last call
+ * in flight has returned.  No call may start on a handle after kp_close().
+ * After fork(), kp_close() in the child only releases the child's copy
+ * (the parent's interrupts and plugin open stay as they are).
  */
 #ifndef LIBKP_H
 #define LIBKP_H
@@ -33,18 +40,23 @@ struct kp_dev_entry {
 /* Lists up to @max devices, returns how many exist (may exceed @max). */
 int kp_list(struct kp_dev_entry *entries, int max);
 
-/* Opens /dev/kp/<driver><index>. */
+/* Opens /dev/kp/<driver><index> for reading and writing. */
 int kp_open(struct kp_dev **devp, const char *driver, unsigned int index);
 /* Opens a device node path directly. */
 int kp_open_path(struct kp_dev **devp, const char *path);
+/* The same, read-only: register reads, info, stats, waits (KP_GET_*). */
+int kp_open_path_ro(struct kp_dev **devp, const char *path);
 /*
  * Stops the handler thread (if any), disables interrupts, closes the plugin
- * and the fd, frees @dev.  Safe with NULL.
+ * and releases @dev (see the threads note above).  Safe with NULL.
  */
 void kp_close(struct kp_dev *dev);
 
 int kp_fd(const struct kp_dev *dev);
+/* The last error of @dev, as a copy private to the calling thread. */
 const char *kp_strerror(const struct kp_dev *dev);
+/* The same into @buf; returns @buf. */
+char *kp_strerror_r(const struct kp_dev *dev, char *buf, size_t len);
 void kp_clear_error(struct kp_dev *dev);
 
 int kp_get_info(struct kp_dev *dev, struct kp_device_info *info);
@@ -61,7 +73,10 @@ int kp_cfg_read(struct kp_dev *dev, uint64_t offset, unsigned int width,
 		uint64_t *value);
 int kp_cfg_write(struct kp_dev *dev, uint64_t offset, unsigned int width,
 		 uint64_t value);
-/* Maps a whole memory BAR; unmapped by kp_close() or kp_bar_unmap(). */
+/*
+ * Maps a whole memory BAR; unmapped by kp_close() or kp_bar_unmap().
+ * Accesses after the device was removed raise SIGBUS.
+ */
 int kp_bar_map(struct kp_dev *dev, unsigned int bar, volatile void **addr,
 	       size_t *size);
 int kp_bar_unmap(struct kp_dev *dev, unsigned int bar);
@@ -71,9 +86,16 @@ int kp_plugin_open(struct kp_dev *dev, const void *open_data, size_t size);
 int kp_plugin_close(struct kp_dev *dev);
 int kp_call(struct kp_dev *dev, uint32_t message, void *data, size_t size,
 	    uint32_t *result);
+/* KP_Call copying @data one way only: KP_CALL_F_IN or KP_CALL_F_OUT. */
+int kp_call_dir(struct kp_dev *dev, uint32_t message, void *data,
+		size_t size, uint32_t flags, uint32_t *result);
 
-/* Interrupts. */
+/*
+ * Interrupts.  Set @sz to sizeof(struct kp_int_opts) (KP_INT_OPTS() does)
+ * so that later versions can add members; 0 means this first version.
+ */
 struct kp_int_opts {
+	size_t		sz;
 	uint32_t	mode;		/* KP_INT_MODE_* */
 	uint32_t	nvec;		/* 0 means 1 */
 	uint32_t	message;	/* passed to KP_IntEnable */
@@ -83,14 +105,26 @@ struct kp_int_opts {
 	uint32_t	ntrans;
 	uint64_t	max_backlog;	/* 0 = unlimited */
 };
+#define KP_INT_OPTS(name, ...)						\
+	struct kp_int_opts name = { .sz = sizeof(struct kp_int_opts),	\
+				    __VA_ARGS__ }
 
-/* What one wait returned (struct kp_int_wait without the envelope). */
+/* What kp_int_enable() got from the kernel. */
+struct kp_int_granted {
+	uint32_t	mode;		/* KP_INT_MODE_INTX/MSI/MSIX */
+	uint32_t	nvec;
+	uint32_t	result;		/* KP_IntEnable's dwResult */
+};
+
+/* What one wait returned. */
 struct kp_int_result {
-	uint64_t	counter;
-	uint64_t	pending;
-	uint64_t	lost;
+	uint64_t	counter;	/* ordinal of the (last) one taken */
+	uint64_t	pending;	/* still queued */
+	uint64_t	lost;		/* dropped by max_backlog so far */
 	uint32_t	last_vector;
-	int		stopped;
+	int		stopped;	/* no more will come: see @reason */
+	uint32_t	reason;		/* KP_STOP_* when stopped */
+	uint64_t	taken;		/* notifications this wait took */
 };
 
 /* Called on libkp's thread once per notification. */
@@ -99,21 +133,44 @@ typedef void (*kp_int_handler)(struct kp_dev *dev,
 
 /*
  * Enables interrupts.  With @handler, starts a thread that waits and calls
- * @handler once per notification until kp_int_disable().  Without it, the
- * caller waits with kp_int_wait().  @granted (may be NULL) receives the
- * mode and vector count the kernel gave.
+ * @handler once per notification until kp_int_disable() or kp_close()
+ * (the handler may call kp_close() itself).  Without it, the caller waits
+ * with kp_int_wait().  @granted (may be NULL) receives what the kernel
+ * gave.
  */
 int kp_int_enable(struct kp_dev *dev, const struct kp_int_opts *opts,
 		  kp_int_handler handler, void *ctx,
-		  struct kp_int_enable *granted);
+		  struct kp_int_granted *granted);
 /* Disables interrupts and joins the handler thread, if any. */
 int kp_int_disable(struct kp_dev *dev);
-/* Blocks for one notification (@nonblock: -EAGAIN if none pending). */
+/*
+ * Takes one notification, sleeping until there is one (@nonblock: -EAGAIN
+ * if none is pending).  A pending notification is taken from the mapped
+ * queue without a system call.
+ */
 int kp_int_wait(struct kp_dev *dev, struct kp_int_result *res, int nonblock);
+/*
+ * The same with KP_WAIT_* @flags: KP_WAIT_NONBLOCK, KP_WAIT_ALL (take every
+ * pending one), KP_WAIT_TIMEOUT (-ETIMEDOUT after @timeout_ns).
+ */
+int kp_int_wait_flags(struct kp_dev *dev, struct kp_int_result *res,
+		      uint32_t flags, uint64_t timeout_ns);
+/* Short text for a KP_STOP_* reason ("device removed", ...). */
+const char *kp_stop_reason(uint32_t reason);
 
 /* Plug-and-play / power events (KP_EVENT_* mask). */
 int kp_event_register(struct kp_dev *dev, uint32_t actions);
 int kp_event_wait(struct kp_dev *dev, struct kp_event_wait *ev, int nonblock);
+
+/*
+ * The host's view of a device's interrupts, for tools and tests: the IRQ
+ * numbers of PCI function @bdf ("0000:00:03.0") - its MSI/MSI-X vectors
+ * if any are allocated, else its INTx line - up to @max, returning how
+ * many there are; and the count of IRQ @irq summed over all CPUs in
+ * /proc/interrupts (-ENOENT if it is not listed).
+ */
+int kp_dev_irqs(const char *bdf, int *irqs, int max);
+int kp_proc_interrupts(int irq, uint64_t *count);
 
 #ifdef __cplusplus
 }

@@ -315,7 +315,7 @@ static int cmd_factorial(uint32_t n, int irq)
 {
 	struct kp_int_opts opts = { .mode = KP_INT_MODE_AUTO };
 	struct kp_edu_factorial f = { .value = n };
-	struct kp_int_enable granted = { 0 };
+	struct kp_int_granted granted = { 0 };
 	struct kp_int_result res;
 	struct kp_dev *dev = NULL;
 	volatile void *bar = NULL;
@@ -476,7 +476,7 @@ static int cmd_irq(const struct irq_args *a)
 	struct kp_int_opts opts = { .mode = a->mode, .nvec = 1 };
 	struct counters s0, s1, f0, f1, cur;
 	struct kp_edu_notify_every ne = { .k = a->notify_every };
-	struct kp_int_enable granted = { 0 };
+	struct kp_int_granted granted = { 0 };
 	struct kp_device_info info;
 	struct irq_ctx c = { .calls = 0 };
 	pthread_condattr_t ca;

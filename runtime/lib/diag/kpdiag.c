@@ -796,7 +796,7 @@ static int cmd_irq(int argc, char **argv)
 	struct irq_args a = { .count = 1, .vectors = D->vectors,
 			      .timeout = 1000, .raise = -1 };
 	struct kpdiag_int_enable ie = { 0 };
-	struct kp_int_enable granted = { 0 };
+	struct kp_int_granted granted = { 0 };
 	struct kp_int_opts opts = { 0 };
 	struct kp_stats before = { 0 }, after = { 0 };
 	struct kp_int_result res = { 0 };

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	struct kp_int_opts opts = { .mode = KP_INT_MODE_MSI, .nvec = 1 };
 	const char *path = NULL, *go = NULL, *release = NULL;
 	struct kpt_counters c0, c1, d;
-	struct kp_int_enable granted = { 0 };
+	struct kp_int_granted granted = { 0 };
 	struct kp_int_result res;
 	struct sigaction sa;
 	struct kp_dev *dev = NULL;

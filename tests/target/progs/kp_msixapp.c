@@ -148,7 +148,7 @@ static int run(const char *path, uint32_t mode, uint32_t nvec,
 	uint64_t i, fired = 0, timeouts = 0, wrong = 0, extra = 0;
 	uint32_t g, v, cause, route[KPM_NCAUSES], first_wrong = ~0u;
 	struct kp_device_info info;
-	struct kp_int_enable granted;
+	struct kp_int_granted granted;
 	struct kp_int_result res;
 	struct kpm_setup su;
 	struct kpm_counts c;

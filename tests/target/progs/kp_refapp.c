@@ -106,7 +106,7 @@ static int cmd_irq(uint32_t mode, int trans, uint64_t count)
 	};
 	struct kp_int_opts opts = { .mode = mode, .nvec = 1 };
 	struct kpt_counters s0, s1, f0, f1, ds, df;
-	struct kp_int_enable granted;
+	struct kp_int_granted granted;
 	struct kpt_handler h;
 	struct kp_stats st;
 	struct kp_dev *dev = NULL;

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@
 #include <unistd.h>
 
 #include <linux/kp.h>
+#define offsetofend(T, m)	(offsetof(T, m) + sizeof(((T *)0)->m))
+
 #include "kpt_common.h"
 
 #define EDU_BAR0_SIZE	(1u << 20)
@@ -81,12 +84,12 @@ static int xioctl(int f, unsigned long req, void *arg)
 
 /*
  * The five envelope cases of a struct ioctl: NULL and unmapped argument
- * (EFAULT), argsz 0 and one byte short of the first version (EINVAL), and
- * an unknown flag (EINVAL).  @valid is a filled-in struct that would
- * succeed; it is copied, never modified.
+ * (EFAULT), argsz 0 and one byte short of the first version (@minsz,
+ * EINVAL), and an unknown flag (EINVAL).  @valid is a filled-in struct
+ * of @size bytes that would succeed; it is copied, never modified.
  */
-static void envelope(const char *what, unsigned long req, const void *valid,
-		     size_t size)
+static void envelope_v(const char *what, unsigned long req, const void *valid,
+		       size_t size, size_t minsz)
 {
 	unsigned char buf[256];
 	uint32_t *hdr = (uint32_t *)buf;
@@ -104,13 +107,20 @@ static void envelope(const char *what, unsigned long req, const void *valid,
 
 	snprintf(name, sizeof(name), "%s_argsz_short", what);
 	memcpy(buf, valid, size);
-	hdr[0] = size - 1;
+	hdr[0] = minsz - 1;
 	CASE(name, EINVAL, xioctl(fd, req, buf));
 
 	snprintf(name, sizeof(name), "%s_unknown_flag", what);
 	memcpy(buf, valid, size);
 	hdr[1] |= BAD_FLAG;
 	CASE(name, EINVAL, xioctl(fd, req, buf));
+}
+
+/* A struct that has only its first version */
+static void envelope(const char *what, unsigned long req, const void *valid,
+		     size_t size)
+{
+	envelope_v(what, req, valid, size, size);
 }
 
 static int rw(int f, unsigned long req, uint32_t bar, uint64_t off,
@@ -242,15 +252,19 @@ static int event_wait_stopped(void)
 	return e ? e : ((w.flags & KP_WAIT_STOPPED) ? 0 : ERANGE);
 }
 
-static int try_mmap(size_t len, uint64_t off)
+static int try_mmap_prot(size_t len, uint64_t off, int prot)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		       (off_t)off);
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)off);
 
 	if (p == MAP_FAILED)
 		return errno;
 	munmap(p, len);
 	return 0;
+}
+
+static int try_mmap(size_t len, uint64_t off)
+{
+	return try_mmap_prot(len, off, PROT_READ | PROT_WRITE);
 }
 
 static void sweep(void)
@@ -318,7 +332,8 @@ static void sweep(void)
 	envelope("get_info", KP_GET_INFO, &info, sizeof(info));
 	CASE("get_info_ok", 0, xioctl(fd, KP_GET_INFO, &info));
 	CASE("get_info_argsz_grown_ok", 0, info_argsz_grown());
-	envelope("get_stats", KP_GET_STATS, &st, sizeof(st));
+	envelope_v("get_stats", KP_GET_STATS, &st, sizeof(st),
+		   offsetofend(struct kp_stats, calls));
 	CASE("get_stats_ok", 0, xioctl(fd, KP_GET_STATS, &st));
 
 	/* -- KP_GET_BAR_INFO ---------------------------------------- */
@@ -469,7 +484,8 @@ static void sweep(void)
 	CASE("second_fd_plugin_open_ok", 0, plugin_open(fd2, 0, 0));
 	CASE("second_fd_int_enable_busy", EBUSY,
 	     int_enable(fd2, KP_INT_MODE_MSI, 1, 0, 0, 0, 0));
-	envelope("int_wait", KP_INT_WAIT, &iw, sizeof(iw));
+	envelope_v("int_wait", KP_INT_WAIT, &iw, sizeof(iw),
+		   offsetofend(struct kp_int_wait, reason));
 	CASE("int_wait_nonblock_nothing_pending", EAGAIN,
 	     int_wait(fd, KP_WAIT_NONBLOCK, NULL));
 	CASE("int_disable_ok", 0, xioctl(fd, KP_INT_DISABLE, NULL));
@@ -488,7 +504,15 @@ static void sweep(void)
 
 	/* -- mmap --------------------------------------------------- */
 	CASE("mmap_bar0_ok", 0, try_mmap(EDU_BAR0_SIZE, KP_MMAP_OFFSET(0)));
-	CASE("mmap_bar_6", EINVAL, try_mmap(4096, KP_MMAP_OFFSET(6)));
+	CASE("mmap_unknown_region", EINVAL, try_mmap(4096, KP_MMAP_OFFSET(9)));
+	CASE("mmap_notify_state_read_only_ok", 0,
+	     try_mmap_prot(4096, KP_MMAP_NOTIFY, PROT_READ));
+	CASE("mmap_notify_state_writable", EPERM,
+	     try_mmap(4096, KP_MMAP_NOTIFY));
+	CASE("mmap_notify_two_pages", EINVAL, try_mmap(8192, KP_MMAP_NOTIFY));
+	CASE("mmap_notify_offset_page", EINVAL,
+	     try_mmap(4096, KP_MMAP_NOTIFY + 4096));
+	CASE("mmap_notify_ack_ok", 0, try_mmap(4096, KP_MMAP_NOTIFY_ACK));
 	CASE("mmap_absent_bar", EINVAL, try_mmap(4096, KP_MMAP_OFFSET(1)));
 	CASE("mmap_longer_than_bar", EINVAL,
 	     try_mmap(2 * EDU_BAR0_SIZE, KP_MMAP_OFFSET(0)));

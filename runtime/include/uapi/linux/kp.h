@@ -21,11 +21,19 @@
  *   E2BIG	data_size > KP_MAX_DATA_SIZE, ntrans > KP_MAX_TRANS_CMDS,
  *		nvec > KP_MAX_VECTORS
  *   ENOTTY	unknown ioctl
+ *   EBADF	an ioctl that changes the device or runs plugin code
+ *		(KP_BAR_WRITE, KP_CFG_WRITE, KP_PLUGIN_*, KP_INT_ENABLE,
+ *		KP_INT_DISABLE) on an fd opened without write access
  *   ENOTCONN	KP_PLUGIN_CALL, KP_PLUGIN_CLOSE or KP_INT_ENABLE before
  *		KP_PLUGIN_OPEN on this fd
  *   EBUSY	a second KP_PLUGIN_OPEN on an fd; KP_INT_ENABLE while an fd of
- *		the device has interrupts enabled
- *   EPERM	KP_Open or KP_IntEnable returned FALSE
+ *		the device has interrupts enabled, or when another driver
+ *		holds the INTx line without sharing it
+ *   EPERM	KP_Open or KP_IntEnable returned FALSE; KP_CFG_WRITE to a
+ *		register the runtime owns (BARs, expansion ROM, COMMAND, the
+ *		MSI and MSI-X capabilities), KP_BAR_WRITE, a transfer command
+ *		or mmap() reaching the MSI-X table or PBA; KP_CFG_WRITE,
+ *		KP_BAR_WRITE or BAR mmap() under kernel lockdown
  *   EOPNOTSUPP	the requested interrupt mode is not supported by the device
  *		(e.g. MSI-X on edu); the plugin has no KP_Call
  *   ENODEV	the PCI device was removed (or the plugin is being unloaded
@@ -33,6 +41,7 @@
  *		and KP_EVENT_WAIT keep working on such an fd; the last two
  *		drain what is queued and then report KP_WAIT_STOPPED.
  *   EAGAIN	KP_WAIT_NONBLOCK and nothing queued
+ *   ETIMEDOUT	KP_WAIT_TIMEOUT and nothing arrived in time
  *   EINTR	a signal interrupted KP_INT_WAIT / KP_EVENT_WAIT
  */
 #ifndef _UAPI_LINUX_KP_H
@@ -41,7 +50,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define KP_API_VERSION		1
+#define KP_API_VERSION		2
 
 #define KP_TYPE			0xB6
 #define KP_BASE			0x00
@@ -146,11 +155,16 @@ struct kp_plugin_open {
 /*
  * KP_PLUGIN_CALL - WD_KernelPlugInCall: calls KP_Call with @message and a
  * kernel copy of the @data_size bytes at @data as pData; the buffer is
- * copied back to @data afterwards (in/out).  @result is dwResult.
+ * copied back to @data afterwards (in/out).  @result is dwResult; it is
+ * the only field of the struct the kernel writes.  KP_CALL_F_IN or
+ * KP_CALL_F_OUT alone copies one way only (an out-only pData starts
+ * zeroed); neither flag means both.
  */
 struct kp_plugin_call {
 	__u32	argsz;
 	__u32	flags;
+#define KP_CALL_F_IN		(1 << 0)	/* copy @data in */
+#define KP_CALL_F_OUT		(1 << 1)	/* copy pData back to @data */
 	__u32	message;		/* in: dwMessage */
 	__u32	result;			/* out: dwResult */
 	__u64	data;			/* in: user pointer to pData, may be 0 */
@@ -230,26 +244,74 @@ struct kp_int_enable {
 /*
  * KP_INT_WAIT - WD_IntWait: sleeps until a DPC has notified user mode
  * (its return value is how many notifications it made) and consumes one
- * notification.  Returns 0 with KP_WAIT_STOPPED set when interrupts were
- * disabled (or were never enabled on this fd), the device went away or
- * the fd was closed by its owner (a close() from the files_struct that
- * opened it wakes the waiters sleeping then); EINTR on a signal.  With
- * KP_WAIT_NONBLOCK it fails with EAGAIN instead of sleeping.  poll()
- * reports EPOLLIN when a notification is pending and EPOLLHUP once
- * stopped (after KP_INT_DISABLE or removal; not before the first enable).
+ * notification, or all of them with KP_WAIT_ALL.  Notifications still
+ * queued when interrupts stop are returned first; then it returns 0 with
+ * KP_WAIT_STOPPED and @reason saying why: never enabled on this fd,
+ * KP_INT_DISABLE, the device went away, an interrupt storm was contained,
+ * the kernel disabled the line, or the fd was closed by its owner (a
+ * close() from the files_struct that opened it wakes the waiters sleeping
+ * then).  EINTR on a signal.  With KP_WAIT_NONBLOCK it fails with EAGAIN
+ * instead of sleeping; with KP_WAIT_TIMEOUT (argsz covering @timeout_ns)
+ * with ETIMEDOUT after @timeout_ns.  poll() reports EPOLLIN when a
+ * notification is pending and EPOLLHUP once stopped (after KP_INT_DISABLE
+ * or removal; not before the first enable).
+ *
+ * The same queue is visible without a syscall (libkp's kp_int_wait() uses
+ * it): mmap() one page at KP_MMAP_NOTIFY (read-only, struct
+ * kp_notify_state, written by the kernel) and one at KP_MMAP_NOTIFY_ACK
+ * (read-write, struct kp_notify_ack).  A notification is pending while
+ * ack.consumed < state.produced; taking one is a compare-and-swap of
+ * ack.consumed from c to c + 1 (KP_INT_WAIT does the same), its ordinal
+ * is c + 1 - state.base.  Read state.state (acquire) before
+ * state.produced: once it says KP_NOTIFY_STOPPED, produced is final.
+ * The kernel never trusts ack.consumed beyond its own queue.
  */
 struct kp_int_wait {
 	__u32	argsz;
 	__u32	flags;
 #define KP_WAIT_NONBLOCK	(1 << 0)	/* in */
 #define KP_WAIT_STOPPED		(1 << 1)	/* out */
-	__u64	counter;		/* out: ordinal of this notification */
+#define KP_WAIT_ALL		(1 << 2)	/* in: take every queued one */
+#define KP_WAIT_TIMEOUT		(1 << 3)	/* in: @timeout_ns is set */
+	__u64	counter;		/* out: ordinal of the (last) one taken */
 	__u64	pending;		/* out: notifications still queued */
 	__u64	lost;			/* out: dropped by max_backlog so far */
 	__u32	last_vector;		/* out: vector of the latest DPC */
-	__u32	__pad;
+	__u32	reason;			/* out: KP_STOP_* with KP_WAIT_STOPPED */
+	/* since KP_API_VERSION 2: */
+	__u64	timeout_ns;		/* in, with KP_WAIT_TIMEOUT */
+	__u64	taken;			/* out: notifications this call took */
 };
 #define KP_INT_WAIT		_IO(KP_TYPE, KP_BASE + 11)
+
+/* Why interrupts stopped (kp_int_wait.reason, kp_notify_state.reason) */
+#define KP_STOP_NONE		0	/* still enabled */
+#define KP_STOP_IDLE		1	/* never enabled on this fd */
+#define KP_STOP_DISABLED	2	/* KP_INT_DISABLE, KP_PLUGIN_CLOSE */
+#define KP_STOP_REMOVED		3	/* the device went away */
+#define KP_STOP_STORM		4	/* a level interrupt nobody acked */
+#define KP_STOP_LINE_DISABLED	5	/* the kernel disabled the line */
+#define KP_STOP_CLOSED		6	/* the owner closed the fd */
+
+#define KP_MMAP_NOTIFY		KP_MMAP_OFFSET(6)
+#define KP_MMAP_NOTIFY_ACK	KP_MMAP_OFFSET(7)
+
+struct kp_notify_state {
+	__u64	produced;		/* notifications queued, ever */
+	__u64	base;			/* produced at the latest enable */
+	__u64	lost;			/* dropped since the latest enable */
+	__u32	state;
+#define KP_NOTIFY_IDLE		0
+#define KP_NOTIFY_ENABLED	1
+#define KP_NOTIFY_STOPPED	2
+	__u32	reason;			/* KP_STOP_* */
+	__u32	last_vector;		/* vector of the latest DPC */
+	__u32	generation;		/* ++ at every KP_INT_ENABLE */
+};
+
+struct kp_notify_ack {
+	__u64	consumed;		/* notifications taken, ever */
+};
 
 /* ------------------------------------------------------------------ */
 /*
@@ -303,6 +365,8 @@ struct kp_stats {
 	__u64	notifications;		/* sum of DPC return values */
 	__u64	lost;			/* notifications dropped by backlog */
 	__u64	calls;			/* KP_Call invocations */
+	/* since KP_API_VERSION 2: */
+	__u64	storms;			/* interrupt storms contained */
 };
 #define KP_GET_STATS		_IO(KP_TYPE, KP_BASE + 14)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * libkp: device discovery, open/close, error strings, info, register and
- * config-space access, BAR mapping.
+ * libkp: device discovery, open/close, info, register and config-space
+ * access, BAR mapping.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,60 +15,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kp_priv.h"
+#include "libkp_priv.h"
 
 #define KP_SYSFS_CLASS	"/sys/class/kp"
 #define KP_DEV_DIR	"/dev/kp"
-
-/* ---- errors ------------------------------------------------------- */
-
-int kp_set_error(struct kp_dev *dev, int err, const char *fmt, ...)
-{
-	char what[160];
-	char buf[128];
-	const char *desc;
-	va_list ap;
-
-	if (!dev)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	desc = strerror_r(-err, buf, sizeof(buf));	/* GNU variant */
-	pthread_mutex_lock(&dev->err_lock);
-	snprintf(dev->err, sizeof(dev->err), "%s: %s (%d)", what, desc, err);
-	pthread_mutex_unlock(&dev->err_lock);
-	return err;
-}
-
-int kp_ioctl(struct kp_dev *dev, unsigned long req, void *arg,
-	     const char *name)
-{
-	if (ioctl(dev->fd, req, arg) < 0)
-		return kp_set_error(dev, -errno, "%s", name);
-	return 0;
-}
-
-const char *kp_strerror(const struct kp_dev *dev)
-{
-	if (!dev)
-		return "no device handle";
-	return dev->err[0] ? dev->err : "no error";
-}
-
-void kp_clear_error(struct kp_dev *dev)
-{
-	if (!dev)
-		return;
-	pthread_mutex_lock(&dev->err_lock);
-	dev->err[0] = '\0';
-	pthread_mutex_unlock(&dev->err_lock);
-}
-
-int kp_fd(const struct kp_dev *dev)
-{
-	return dev ? dev->fd : -EBADF;
-}
 
 /* ---- discovery ---------------------------------------------------- */
 
@@ -193,7 +143,7 @@ int kp_list(struct kp_dev_entry *entries, int max)
 
 /* ---- open / close ------------------------------------------------- */
 
-int kp_open_path(struct kp_dev **devp, const char *path)
+static int kp_open_mode(struct kp_dev **devp, const char *path, int flags)
 {
 	struct kp_dev *dev;
 	int err;
@@ -207,16 +157,32 @@ int kp_open_path(struct kp_dev **devp, const char *path)
 	if (!dev)
 		return -ENOMEM;
 	pthread_mutex_init(&dev->err_lock, NULL);
+	pthread_mutex_init(&dev->lock, NULL);
 	strcpy(dev->path, path);
-	dev->fd = open(path, O_RDWR | O_CLOEXEC);
+	dev->fd = open(path, flags | O_CLOEXEC);
 	if (dev->fd < 0) {
 		err = -errno;
+		pthread_mutex_destroy(&dev->lock);
 		pthread_mutex_destroy(&dev->err_lock);
 		free(dev);
 		return err;
 	}
+	atomic_init(&dev->refs, 1);
+	atomic_init(&dev->closing, 0);
+	dev->pid = getpid();
+	kp_notify_map(dev);
 	*devp = dev;
 	return 0;
+}
+
+int kp_open_path(struct kp_dev **devp, const char *path)
+{
+	return kp_open_mode(devp, path, O_RDWR);
+}
+
+int kp_open_path_ro(struct kp_dev **devp, const char *path)
+{
+	return kp_open_mode(devp, path, O_RDONLY);
 }
 
 int kp_open(struct kp_dev **devp, const char *driver, unsigned int index)
@@ -230,22 +196,50 @@ int kp_open(struct kp_dev **devp, const char *driver, unsigned int index)
 	return kp_open_path(devp, path);
 }
 
+/* Implemented with the interrupts (libkp_irq.c). */
+void kp_int_shutdown(struct kp_dev *dev);
+
 void kp_close(struct kp_dev *dev)
 {
-	unsigned int bar;
+	struct kp_event_register er = { .argsz = sizeof(er) };
 
 	if (!dev)
 		return;
-	if (dev->int_enabled || dev->thread_running)
-		kp_int_disable(dev);
+	/*
+	 * A forked child shares the open file with its parent: switching
+	 * interrupts or the plugin off here would do it for the parent.
+	 * Its copy of the handle has no handler thread either.
+	 */
+	if (dev->pid != getpid()) {
+		dev->thread_running = 0;
+		kp_put(dev);
+		return;
+	}
+	atomic_store(&dev->closing, 1);
+	pthread_mutex_lock(&dev->lock);
+	if (dev->events)
+		ioctl(dev->fd, KP_EVENT_REGISTER, &er);	/* wakes waiters */
+	dev->events = 0;
+	pthread_mutex_unlock(&dev->lock);
+	kp_int_shutdown(dev);
+	pthread_mutex_lock(&dev->lock);
 	if (dev->plugin_open)
-		kp_plugin_close(dev);
-	for (bar = 0; bar < KP_NUM_BARS; bar++)
-		kp_bar_unmap(dev, bar);
-	close(dev->fd);		/* also stops a waiter still blocked */
-	kp_int_join_after_close(dev);
-	pthread_mutex_destroy(&dev->err_lock);
-	free(dev);
+		ioctl(dev->fd, KP_PLUGIN_CLOSE, NULL);
+	dev->plugin_open = 0;
+	pthread_mutex_unlock(&dev->lock);
+	kp_put(dev);		/* the owner's; the last one frees */
+}
+
+/* kp_ioctl() holding a reference, for the simple calls */
+static int kp_ioctl_ref(struct kp_dev *dev, unsigned long req, void *arg,
+			const char *name)
+{
+	int err;
+
+	kp_get(dev);
+	err = kp_ioctl(dev, req, arg, name);
+	kp_put(dev);
+	return err;
 }
 
 /* ---- info --------------------------------------------------------- */
@@ -256,7 +250,7 @@ int kp_get_info(struct kp_dev *dev, struct kp_device_info *info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	info->argsz = sizeof(*info);
-	return kp_ioctl(dev, KP_GET_INFO, info, "KP_GET_INFO");
+	return kp_ioctl_ref(dev, KP_GET_INFO, info, "KP_GET_INFO");
 }
 
 int kp_get_bar_info(struct kp_dev *dev, unsigned int bar,
@@ -267,7 +261,7 @@ int kp_get_bar_info(struct kp_dev *dev, unsigned int bar,
 	memset(info, 0, sizeof(*info));
 	info->argsz = sizeof(*info);
 	info->index = bar;
-	return kp_ioctl(dev, KP_GET_BAR_INFO, info, "KP_GET_BAR_INFO");
+	return kp_ioctl_ref(dev, KP_GET_BAR_INFO, info, "KP_GET_BAR_INFO");
 }
 
 int kp_get_stats(struct kp_dev *dev, struct kp_stats *stats)
@@ -276,7 +270,7 @@ int kp_get_stats(struct kp_dev *dev, struct kp_stats *stats)
 		return -EINVAL;
 	memset(stats, 0, sizeof(*stats));
 	stats->argsz = sizeof(*stats);
-	return kp_ioctl(dev, KP_GET_STATS, stats, "KP_GET_STATS");
+	return kp_ioctl_ref(dev, KP_GET_STATS, stats, "KP_GET_STATS");
 }
 
 /* ---- register access ---------------------------------------------- */
@@ -294,7 +288,9 @@ static int do_rw(struct kp_dev *dev, unsigned long req, const char *name,
 	};
 	int err;
 
+	kp_get(dev);
 	err = ioctl(dev->fd, req, &rw) < 0 ? -errno : 0;
+	kp_put(dev);
 	if (err)
 		return kp_set_error(dev, err, "%s bar %u offset 0x%llx width %u",
 				    name, bar, (unsigned long long)offset,
@@ -362,44 +358,63 @@ int kp_bar_map(struct kp_dev *dev, unsigned int bar, volatile void **addr,
 		return -EINVAL;
 	if (bar >= KP_NUM_BARS)
 		return kp_set_error(dev, -EINVAL, "kp_bar_map bar %u", bar);
+	pthread_mutex_lock(&dev->lock);
 	if (dev->bar_addr[bar]) {
 		*addr = dev->bar_addr[bar];
 		if (size)
 			*size = dev->bar_size[bar];
-		return 0;
+		err = 0;
+		goto out_unlock;
 	}
 	err = kp_get_bar_info(dev, bar, &bi);
 	if (err)
-		return err;
-	if (!bi.size)
-		return kp_set_error(dev, -ENODEV, "kp_bar_map bar %u absent",
-				    bar);
-	if (!(bi.flags & KP_BAR_FLAG_MMAP))
-		return kp_set_error(dev, -ENOTSUP,
-				    "kp_bar_map bar %u not mappable", bar);
-	if (bi.size > SIZE_MAX)
-		return kp_set_error(dev, -EOVERFLOW, "kp_bar_map bar %u", bar);
+		goto out_unlock;
+	err = -ENODEV;
+	if (!bi.size) {
+		kp_set_error(dev, err, "kp_bar_map bar %u absent", bar);
+		goto out_unlock;
+	}
+	err = -ENOTSUP;
+	if (!(bi.flags & KP_BAR_FLAG_MMAP)) {
+		kp_set_error(dev, err, "kp_bar_map bar %u not mappable", bar);
+		goto out_unlock;
+	}
+	err = -EOVERFLOW;
+	if (bi.size > SIZE_MAX) {
+		kp_set_error(dev, err, "kp_bar_map bar %u", bar);
+		goto out_unlock;
+	}
 	p = mmap(NULL, bi.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd,
 		 (off_t)bi.offset);
-	if (p == MAP_FAILED)
-		return kp_set_error(dev, -errno, "mmap bar %u", bar);
+	if (p == MAP_FAILED) {
+		err = kp_set_error(dev, -errno, "mmap bar %u", bar);
+		goto out_unlock;
+	}
 	dev->bar_addr[bar] = p;
 	dev->bar_size[bar] = bi.size;
 	*addr = p;
 	if (size)
 		*size = bi.size;
-	return 0;
+	err = 0;
+out_unlock:
+	pthread_mutex_unlock(&dev->lock);
+	return err;
 }
 
 int kp_bar_unmap(struct kp_dev *dev, unsigned int bar)
 {
+	int err = 0;
+
 	if (!dev || bar >= KP_NUM_BARS)
 		return -EINVAL;
-	if (!dev->bar_addr[bar])
-		return 0;
-	if (munmap(dev->bar_addr[bar], dev->bar_size[bar]) < 0)
-		return kp_set_error(dev, -errno, "munmap bar %u", bar);
-	dev->bar_addr[bar] = NULL;
-	dev->bar_size[bar] = 0;
-	return 0;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->bar_addr[bar] &&
+	    munmap(dev->bar_addr[bar], dev->bar_size[bar]) < 0) {
+		err = kp_set_error(dev, -errno, "munmap bar %u", bar);
+	} else {
+		dev->bar_addr[bar] = NULL;
+		dev->bar_size[bar] = 0;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return err;
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "kp_priv.h"
+#include "libkp_priv.h"
 
 int kp_plugin_open(struct kp_dev *dev, const void *open_data, size_t size)
 {
@@ -21,9 +21,13 @@ int kp_plugin_open(struct kp_dev *dev, const void *open_data, size_t size)
 	po.argsz = sizeof(po);
 	po.data = (uintptr_t)open_data;
 	po.data_size = size;
+	kp_get(dev);
+	pthread_mutex_lock(&dev->lock);
 	err = kp_ioctl(dev, KP_PLUGIN_OPEN, &po, "KP_PLUGIN_OPEN");
 	if (!err)
 		dev->plugin_open = 1;
+	pthread_mutex_unlock(&dev->lock);
+	kp_put(dev);
 	return err;
 }
 
@@ -33,33 +37,46 @@ int kp_plugin_close(struct kp_dev *dev)
 
 	if (!dev)
 		return -EINVAL;
+	kp_get(dev);
+	pthread_mutex_lock(&dev->lock);
 	err = kp_ioctl(dev, KP_PLUGIN_CLOSE, NULL, "KP_PLUGIN_CLOSE");
 	dev->plugin_open = 0;
+	/* closing the plugin disables its interrupts */
+	dev->int_enabled = 0;
+	pthread_mutex_unlock(&dev->lock);
+	kp_put(dev);
 	return err;
 }
 
-int kp_call(struct kp_dev *dev, uint32_t message, void *data, size_t size,
-	    uint32_t *result)
+int kp_call_dir(struct kp_dev *dev, uint32_t message, void *data,
+		size_t size, uint32_t flags, uint32_t *result)
 {
-	struct kp_plugin_call pc;
-	int err;
+	struct kp_plugin_call pc = {
+		.argsz = sizeof(pc),
+		.flags = flags,
+		.message = message,
+		.data = (uintptr_t)data,
+		.data_size = (uint32_t)size,
+	};
+	int err = 0;
 
 	if (!dev || (size && !data))
 		return -EINVAL;
 	if (size > UINT32_MAX)
 		return kp_set_error(dev, -E2BIG, "KP_PLUGIN_CALL size %zu",
 				    size);
-	memset(&pc, 0, sizeof(pc));
-	pc.argsz = sizeof(pc);
-	pc.message = message;
-	pc.data = (uintptr_t)data;
-	pc.data_size = size;
-	if (ioctl(dev->fd, KP_PLUGIN_CALL, &pc) < 0) {
-		err = -errno;
-		return kp_set_error(dev, err, "KP_PLUGIN_CALL message %u",
-				    message);
-	}
-	if (result)
+	kp_get(dev);
+	if (ioctl(dev->fd, KP_PLUGIN_CALL, &pc) < 0)
+		err = kp_set_error(dev, -errno, "KP_PLUGIN_CALL message %u",
+				   message);
+	else if (result)
 		*result = pc.result;
-	return 0;
+	kp_put(dev);
+	return err;
+}
+
+int kp_call(struct kp_dev *dev, uint32_t message, void *data, size_t size,
+	    uint32_t *result)
+{
+	return kp_call_dir(dev, message, data, size, 0, result);
 }

@@ -179,7 +179,8 @@ def build(d, filename, runtime):
                 mask = step.mask or 0
                 out.append({"op": "read", "reg": reg, "mask": mask,
                             "mask_hex": c_hex(mask, reg["width"]),
-                            "clear": step.pending == "clear" and mask != 0,
+                            "test_clear": step.pending == "clear"
+                            and mask != 0,
                             "use_read": False, "value": 0,
                             "value_hex": "0"})
             else:
@@ -191,14 +192,14 @@ def build(d, filename, runtime):
                     value &= mask
                 out.append({"op": "write", "reg": reg, "mask": mask,
                             "mask_hex": c_hex(mask, reg["width"]),
-                            "clear": False, "use_read": use_read,
+                            "test_clear": False, "use_read": use_read,
                             "value": value,
                             "value_hex": c_hex(value, reg["width"])})
         return out
 
     ack = steps("acknowledge")
     raise_steps = steps("raise")
-    ack_clear = any(s["clear"] for s in ack)
+    ack_clear = any(s["test_clear"] for s in ack)
     trans_ok = bool(ack) and not ack_clear
     if not ack:
         ack_note = "the description has no interrupts.acknowledge steps"

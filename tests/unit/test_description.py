@@ -9,7 +9,7 @@ import pytest
 from conftest import EDU, REPO, write
 from kpgen import checks, load, model
 from kpgen.errors import KpgenError
-from kpgen.render import load_description
+from kpgen.render import load_description, render
 
 BASE = "name: edu\npci: {vendor: 0x1234, device: 0x11e8}\n"
 
@@ -98,6 +98,27 @@ def test_16550_shared_offsets_side_effects_and_clear_test():
     assert regs["rbr"]["width"] == 8            # default on an io BAR
     assert ctx["irq"]["trans_ok"] is False
     assert ctx["irq"]["ack_note"] == "transfer commands cannot test for a clear bit (pending: clear)"
+
+
+@pytest.mark.parametrize("pending,test", [
+    ("set", "\tif (!(value & 1U))\n\t\treturn FALSE;\n"),
+    ("clear", "\tif ((value & 1U) == 1U)\n\t\treturn FALSE;\t/* pending "
+     "when clear: none is */\n")])
+def test_acknowledge_tests_the_pending_state(pending, test):
+    d = extra("""\
+        bars:
+          - {index: 0, name: r, type: io, size: 8, registers: [
+              {name: st, offset: 0, access: ro}]}
+        interrupts:
+          mode: legacy
+          acknowledge: [{read: st, mask: 1, pending: %s}]
+        """ % pending)
+    gen, _ = render(d, "d.yaml", "/rt")
+    code = gen["edu_gen.h"].split("BOOL edu_acknowledge(HANDLE hWD)")[1]
+    assert code.startswith("\n{\n\tu64 value;\n\n\tvalue = edu_read_st(hWD);"
+                           "\n" + test + "\treturn TRUE;\n}\n")
+    msgs = gen["edu_msgs.h"]
+    assert ("#define EDU_ACK_TRANS_CMDS {" in msgs) == (pending == "set")
 
 
 def test_payload_layout_has_explicit_padding():

@@ -119,8 +119,8 @@ static inline BOOL edu_acknowledge(HANDLE hWD)
 	u64 value;
 
 	value = edu_read_irq_status(hWD);
-	if ((value & 0xffffffffU) == 0xffffffffU)
-		return FALSE;	/* pending when clear: none is */
+	if (!(value & 0xffffffffU))
+		return FALSE;
 	edu_write_irq_ack(hWD, (u32)value);
 	return TRUE;
 }

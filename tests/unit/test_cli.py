@@ -213,3 +213,26 @@ def test_runs_from_a_clone_as_module_from_any_directory(tmp_path):
     p = subprocess.run(["/usr/bin/python3", "-m", "kpgen", "--help"],
                        env=env, capture_output=True, text=True, cwd="/")
     assert p.returncode == 0 and p.stdout.startswith("usage: kpgen")
+
+
+def test_install_puts_a_console_script_on_path(tmp_path):
+    """generator/install.sh as the README says; then `kpgen` from any
+    directory, with /usr/bin/python3 behind it."""
+    env = dict(os.environ, KPGEN_VENV=str(tmp_path / "venv"))
+    p = subprocess.run([str(REPO / "generator/install.sh"),
+                        str(tmp_path / "bin")], env=env,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert not (REPO / "generator/kpgen.egg-info").exists()
+    kpgen = tmp_path / "bin" / "kpgen"
+    assert os.path.realpath(tmp_path / "venv/bin/python3") == \
+        os.path.realpath("/usr/bin/python3")
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % kpgen.parent)
+    env.pop("PYTHONPATH", None)
+    p = subprocess.run(["kpgen", "--help"], cwd="/", env=env,
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("usage: kpgen"), p
+    p = subprocess.run(["kpgen", "new", "mydevice", "--no-pick"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "KPGEN\t?= kpgen\n" in (tmp_path / "mydevice/Makefile").read_text()

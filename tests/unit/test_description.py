@@ -272,3 +272,23 @@ def test_error(kpgen, tmp_path, text, line, field, message):
     assert res.rc == 1 and res.err.startswith("kpgen: error: %s" % path)
     assert "Traceback" not in res.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.yaml"]
+
+
+@pytest.mark.parametrize("name", ["kp", "pci", "true", "hz", "page_size",
+                                  "eof", "u32_max", "this_module", "current",
+                                  "dev", "irq", "module", "kpdiag", "serial"])
+def test_driver_names_the_headers_use_are_refused(name):
+    with pytest.raises(KpgenError) as exc:
+        desc("name: '%s'\npci: {vendor: 1, device: 2}\n" % name)
+    assert re.search(r"is a prefix of kernel, runtime or C library names|"
+                     r"is a C keyword$", exc.value.message), exc.value
+
+
+@pytest.mark.parametrize("field", ["current", "errno", "stdin", "si_pid",
+                                   "linux", "unix", "stdout"])
+def test_member_names_that_are_macros_are_refused(field):
+    with pytest.raises(KpgenError) as exc:
+        extra("messages:\n  - name: m\n    input: [{name: %s, type: u8}]\n"
+              % field)
+    assert exc.value.message == "%r is a macro in the kernel or C library " \
+        "headers: choose another name" % field

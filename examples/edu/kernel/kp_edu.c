@@ -396,8 +396,14 @@ static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
 				     PVOID *ppIntContext)
 {
 	struct kp_edu_ctx *ctx = pDrvContext;
+	bool trans_ack = kpCall->dwMessage == KP_EDU_INTEN_TRANS_ACK;
 	struct kp_edu_int *ic;
 
+	/* leaving the ack to transfer commands that are not there storms */
+	if (trans_ack && !kp_int_trans_count(kpCall->hKernelPlugIn)) {
+		kpCall->dwResult = KP_EDU_RES_INVALID;
+		return FALSE;
+	}
 	ic = malloc(sizeof(*ic));
 	if (!ic)
 		return FALSE;
@@ -405,7 +411,7 @@ static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
 	ic->regs = ctx->regs;
 	kp_interlocked_init(&ic->irqs);
 	kp_interlocked_init(&ic->seen);
-	ic->trans_ack = kpCall->dwMessage == KP_EDU_INTEN_TRANS_ACK;
+	ic->trans_ack = trans_ack;
 
 	/* start clean: nothing pending from before we were listening */
 	kp_edu_wr(ctx, KP_EDU_REG_IRQ_ACK,

@@ -119,7 +119,8 @@ messages:
 """
 
 DESCRIPTIONS = {"edu": EDU.read_text(), "six": SIX_BARS, "tiny": MINIMAL,
-                "oldcard": LEGACY_IO, "dma_eng": MSI_MULTI}
+                "oldcard": LEGACY_IO, "dma_eng": MSI_MULTI,
+                "uart": (REPO / "tests/target/serial/uart.yaml").read_text()}
 
 
 def kdir():
@@ -149,6 +150,8 @@ def test_generated_project_compiles(kpgen, tmp_path, name):
     desc = write(tmp_path / (name + ".yaml"), DESCRIPTIONS[name])
     proj = tmp_path / name
     res = kpgen("new", "--from", desc, "-o", proj, "--runtime", RUNTIME)
+    assert res.rc == 0, res
+    res = kpgen("validate", desc)
     assert res.rc == 0, res
 
     make = ["make", "module", "KDIR=" + kd, "W=1", "KCFLAGS=-Werror"]

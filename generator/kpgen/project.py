@@ -14,6 +14,7 @@ A project keeps generated code apart from the user's:
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -143,12 +144,22 @@ def user_files_beside(desc_path, names):
     return found
 
 
+def check_runtime(runtime):
+    """The runtime path goes into the Makefile as is: no blanks, `$`,
+    quotes or other characters make would interpret."""
+    if not re.fullmatch(r"[A-Za-z0-9_./+~-]+", runtime or ""):
+        raise KpgenError("%r: the runtime path may only contain letters, "
+                         "digits and _ . / + ~ - (it goes into the Makefile)"
+                         % runtime, field="--runtime")
+    return runtime
+
+
 def new_project(desc_path, out_dir=None, force=False, runtime=None,
                 desc_text=None, user_dir_path=None):
     """Generates a project; returns (target dir, [relative paths])."""
     if desc_text is None:
         desc_text = read_text(desc_path)
-    runtime = runtime or default_runtime()
+    runtime = check_runtime(runtime or default_runtime())
     _, desc, ids = load_description(desc_path, desc_text)
     generated, starters = render(desc, desc_path, runtime)
     bases = _bases(desc, desc_path, runtime, starters)
@@ -289,7 +300,8 @@ def plan_update(project, from_path=None, runtime=None):
     project = Path(project)
     state = read_state(project)
     notes = []
-    runtime = runtime or state.get("runtime") or default_runtime()
+    runtime = check_runtime(runtime or state.get("runtime")
+                            or default_runtime())
     new_path = Path(from_path) if from_path else project / USER_DESC
     new_text = read_text(new_path)
     _, desc, ids = load_description(new_path, new_text,

@@ -236,3 +236,13 @@ def test_install_puts_a_console_script_on_path(tmp_path):
                        cwd=tmp_path, env=env, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "KPGEN\t?= kpgen\n" in (tmp_path / "mydevice/Makefile").read_text()
+
+
+def test_runtime_path_cannot_inject_make_syntax(kpgen, tmp_path):
+    for bad in ("/opt/my runtime", "$(shell id)", "/x#y"):
+        res = kpgen("new", "--from", EDU, "-o", tmp_path / "e", "--runtime",
+                    bad)
+        assert res.rc == 1 and res.err.startswith(
+            "kpgen: error: --runtime: %r: the runtime path may only contain"
+            % os.path.abspath(bad)), res
+    assert list(tmp_path.iterdir()) == []

@@ -292,3 +292,13 @@ def test_member_names_that_are_macros_are_refused(field):
               % field)
     assert exc.value.message == "%r is a macro in the kernel or C library " \
         "headers: choose another name" % field
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema():
+    import jsonschema
+    jsonschema.Draft202012Validator.check_schema(load.SCHEMA)
+    # every property says what it means: the format doc and editors show it
+    for key, sch in [("description", load.SCHEMA)] + list(
+            load.SCHEMA["$defs"].items()):
+        for prop, sub in sch.get("properties", {}).items():
+            assert sub.get("description"), "%s.%s" % (key, prop)

@@ -107,6 +107,14 @@ def test_diag_says_why_it_cannot_open(target, project):
                    "rmmod uio_pci_generic edu_kp kp_runtime 2>/dev/null")
 
 
+def test_diag_says_no_permission_to_a_user(target, loaded):
+    res = target.run("setpriv --reuid=65534 --regid=65534 --clear-groups "
+                     "%s/edu_diag --script info" % loaded)
+    assert res.rc == 1
+    assert res.out == ("edu_diag: cannot open /dev/kp/edu0: no permission "
+                       "(Permission denied): run as root\n"), res.out
+
+
 def test_generated_plugin_binds_edu_as_dev_kp_edu0(target, loaded):
     res = target.run("ls /dev/kp/ && cat /sys/class/kp/edu0/driver_name")
     assert res.out.split() == ["edu0", "edu"]

@@ -106,6 +106,15 @@ struct kp_vector {
 	unsigned long		win_start;	/* jiffies of the window */
 	u32			win_count;	/* interrupts in the window */
 	u32			stuck;		/* in a row still asserted */
+	/* the kp_irq_batch being built while that event is enabled */
+	u32			slot;		/* dense index for tracers */
+	u32			tick;		/* batches, for trace_sample */
+	struct kp_batch {
+		u32		irqs;
+		u32		handled;
+		u64		irq_ns;
+		u64		req_ts;		/* first DPC request */
+	} batch;
 	struct tasklet_struct	dpc;
 	char			name[32];	/* request_irq() name */
 } ____cacheline_aligned_in_smp;
@@ -251,6 +260,14 @@ void kp_session_close_plugin(struct kp_session *sess);
 long kp_ioctl_int_enable(struct kp_session *sess, void __user *arg);
 long kp_ioctl_int_disable(struct kp_session *sess);
 void kp_irq_teardown(struct kp_device *kdev, u32 reason);
+
+/* kp_trace.c: the kp_irq_batch event */
+#define KP_TRACE_SLOTS		256
+int kp_trace_slot_get(void);
+void kp_trace_slot_put(u32 slot);
+void kp_trace_irq(struct kp_vector *vec, bool handled, bool dpc_pending,
+		  u64 t0, u32 count, u32 ret, u64 dpc_t0);
+void kp_trace_dpc(struct kp_vector *vec, u32 count, u32 ret, u64 t0);
 
 /* kp_notify.c */
 int kp_notify_init(struct kp_notify *n);

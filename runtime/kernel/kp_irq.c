@@ -135,6 +135,9 @@ static irqreturn_t kp_irq_handler(int irq, void *data)
 	struct kp_device *kdev = ki->kdev;
 	bool intx = ki->mode == KP_INT_MODE_INTX;
 	bool claimed = false, mine = false, dpc = false;
+	bool traced = trace_kp_irq_batch_enabled();
+	u64 t0 = traced ? ktime_get_ns() : 0, dpc_t0 = 0;
+	u32 ret = 0;
 	bool handled;
 
 	if (unlikely(atomic_read(&ki->stop_reason)))
@@ -175,7 +178,9 @@ static irqreturn_t kp_irq_handler(int irq, void *data)
 		kp_stat_inc(kdev, dpc_requests);
 		if (ki->dpc_inline) {
 			trace_kp_dpc_schedule(kdev->minor, vec->index, 1);
-			kp_dpc_run(vec, 1);
+			if (traced)
+				dpc_t0 = ktime_get_ns();
+			ret = kp_dpc_run(vec, 1);
 		} else {
 			u32 pending = atomic_inc_return(&vec->pending);
 
@@ -192,6 +197,10 @@ out:
 	else
 		kp_stat_inc(kdev, spurious);
 	trace_kp_irq_exit(kdev->minor, vec->index, irq, handled, dpc);
+	if (traced)
+		kp_trace_irq(vec, handled,
+			     !ki->dpc_inline && atomic_read(&vec->pending),
+			     t0, dpc && ki->dpc_inline, ret, dpc_t0);
 	if (intx)
 		kp_storm_check(vec);
 	return handled ? IRQ_HANDLED : IRQ_NONE;
@@ -384,6 +393,14 @@ static void kp_free_vectors(struct kp_irq *ki)
 	}
 }
 
+static void kp_trace_slots_put(struct kp_irq *ki)
+{
+	u32 i;
+
+	for (i = 0; i < ki->nvec; i++)
+		kp_trace_slot_put(ki->vec[i].slot);
+}
+
 static void kp_kill_dpcs(struct kp_irq *ki)
 {
 	u32 i;
@@ -424,6 +441,7 @@ static void __kp_irq_free(struct kp_irq *ki, u32 reason)
 	pci_intx(pdev, 0);
 	if (ki->mode != KP_INT_MODE_INTX)
 		kp_bus_master_put(kdev);
+	kp_trace_slots_put(ki);
 
 	/* a storm or spurious disable is the better explanation */
 	stopped = atomic_read(&ki->stop_reason);
@@ -491,6 +509,7 @@ static void kp_irq_init_vectors(struct kp_irq *ki)
 		vec->index = i;
 		vec->irq = pci_irq_vector(kdev->pdev, i);
 		vec->irqd = irq_get_irq_data(vec->irq);
+		vec->slot = kp_trace_slot_get();
 		atomic_set(&vec->pending, 0);
 		tasklet_setup(&vec->dpc, kp_dpc_fn);
 		if (ki->nvec > 1)
@@ -584,6 +603,7 @@ err_free_irq:
 	__kp_irq_free(ki, KP_STOP_DISABLED);
 	return ret;
 err_free_vectors:
+	kp_trace_slots_put(ki);
 	pci_free_irq_vectors(pdev);
 	pci_intx(pdev, 0);
 err_free_ki:

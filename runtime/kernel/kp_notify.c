@@ -368,9 +368,16 @@ u32 kp_dpc_run(struct kp_vector *vec, u32 count)
 void kp_dpc_fn(struct tasklet_struct *t)
 {
 	struct kp_vector *vec = from_tasklet(vec, t, dpc);
-	u32 count;
+	bool traced;
+	u32 count, ret;
+	u64 t0;
 
 	count = atomic_xchg(&vec->pending, 0);
-	if (count)
-		kp_dpc_run(vec, count);
+	if (!count)
+		return;
+	traced = trace_kp_irq_batch_enabled();
+	t0 = traced ? ktime_get_ns() : 0;
+	ret = kp_dpc_run(vec, count);
+	if (traced)
+		kp_trace_dpc(vec, count, ret, t0);
 }

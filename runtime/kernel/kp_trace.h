@@ -122,6 +122,57 @@ TRACE_EVENT(kp_notify,
 		  __entry->dev, __entry->n, __entry->total)
 );
 
+/*
+ * One event per batch of hard IRQs of one vector, the only kp event a
+ * tracer needs on the interrupt path: it fires when the DPC of the batch
+ * has run (in the tasklet, or inline in the hard IRQ), or at hard-IRQ
+ * exit for an interrupt that requested no DPC.  @slot is a dense index
+ * (< KP_TRACE_SLOTS) of the enabled vector, for per-CPU array maps;
+ * @irqs hard IRQs (@handled of them ours) took @irq_ns in total; the DPC
+ * got dwCount @count, returned @ret notifications, started @lat_ns after
+ * the first request and ran @run_ns (all 0 without a DPC).  Timestamps
+ * are only taken while the event is enabled; with trace_sample N, one
+ * batch in N fires (the counters in sysfs stay exact).
+ */
+TRACE_EVENT(kp_irq_batch,
+	TP_PROTO(u32 slot, u32 dev, u32 vector, u32 irq, u32 irqs,
+		 u32 handled, u32 count, u32 ret, u64 irq_ns, u64 lat_ns,
+		 u64 run_ns),
+	TP_ARGS(slot, dev, vector, irq, irqs, handled, count, ret, irq_ns,
+		lat_ns, run_ns),
+	TP_STRUCT__entry(
+		__field(u32, slot)
+		__field(u32, dev)
+		__field(u32, vector)
+		__field(u32, irq)
+		__field(u32, irqs)
+		__field(u32, handled)
+		__field(u32, count)
+		__field(u32, ret)
+		__field(u64, irq_ns)
+		__field(u64, lat_ns)
+		__field(u64, run_ns)
+	),
+	TP_fast_assign(
+		__entry->slot = slot;
+		__entry->dev = dev;
+		__entry->vector = vector;
+		__entry->irq = irq;
+		__entry->irqs = irqs;
+		__entry->handled = handled;
+		__entry->count = count;
+		__entry->ret = ret;
+		__entry->irq_ns = irq_ns;
+		__entry->lat_ns = lat_ns;
+		__entry->run_ns = run_ns;
+	),
+	TP_printk("slot=%u dev=%u vector=%u irq=%u irqs=%u handled=%u count=%u ret=%u irq_ns=%llu lat_ns=%llu run_ns=%llu",
+		  __entry->slot, __entry->dev, __entry->vector, __entry->irq,
+		  __entry->irqs, __entry->handled, __entry->count,
+		  __entry->ret, __entry->irq_ns, __entry->lat_ns,
+		  __entry->run_ns)
+);
+
 TRACE_EVENT(kp_call_entry,
 	TP_PROTO(u32 dev, u32 message, u32 size),
 	TP_ARGS(dev, message, size),

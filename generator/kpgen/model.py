@@ -89,12 +89,12 @@ def fixed_names(name, up):
         "DRIVER_NAME", "VENDOR_ID", "DEVICE_ID", "ACK_NCMDS",
         "ACK_TRANS_CMDS", "INT_F_TRANS_ACK", "INT_MODES", "INT_NMODES",
         "INT_VECTORS", "EVENTS", "REGS_H", "MSGS_H", "GEN_H", "PLUGIN_H",
-        "NRESULTS")]
+        "NRESULTS", "SMALL_PAYLOAD")]
     names += ["%s_%s" % (name, h) for h in HOOKS]
     names += ["%s_%s" % (name, s) for s in (
         "acknowledge", "drv_ctx", "int_ctx", "int_enable", "pci_ids",
         "msgs", "dispatch", "regs", "results", "modes", "device", "raise",
-        "ack", "msg_desc", "check_bars")]
+        "ack", "msg_desc", "check_bars", "payload_in", "payload_out")]
     return names
 
 

@@ -240,6 +240,11 @@ ERRORS = [
      "bars[0].registers[0].fields[0].name", "bit field 'ok' would generate "
      "the C name EDU_RES_OK, already generated for kpgen's own EDU_RES_OK: "
      "rename one of them"),
+    (BASE + BAR.format(type="mem") + "      - {name: small, offset: 0, "
+     "fields: [{name: payload, bits: 0}]}\n", 9,
+     "bars[0].registers[0].fields[0].name", "bit field 'payload' would "
+     "generate the C name EDU_SMALL_PAYLOAD, already generated for kpgen's "
+     "own EDU_SMALL_PAYLOAD: rename one of them"),
     (BASE + BAR.format(type="mem") + "      - {name: s, offset: 0}\n"
      "interrupts:\n  acknowledge:\n    - {read: s, pending: clear}\n", 12,
      "interrupts.acknowledge[0].pending", "`pending` belongs to a read "

@@ -37,7 +37,8 @@ NAMES = """kp pci dev irq io edu uart x a_b mydev dev1 current errno stdin
     THIS_MODULE si_pid int for struct signed res ok msg ack ncmds driver
     name regs bar open close irq_enable dpc calls gen plugin kpdiag
     linux unix i386 NULL bool true false list module printk u32 __x
-    _x x_ x__y Renee abcdefghijklmnopqrstuvwxyz01234 abcdefghijkl""".split()
+    _x x_ x__y Renee abcdefghijklmnopqrstuvwxyz01234 abcdefghijkl small
+    payload int_f trans_ack vectors modes check_bars""".split()
 ODD = [None, True, False, [], {}, -1, 0, 1, 7, 8, 64, 255, 256, 0xffff,
        0x10000, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 64 - 1, 2 ** 64,
        2 ** 200, "", "0x_", "0o", "0b_", "1_", "7:4", "63:0", "64", "4:7",

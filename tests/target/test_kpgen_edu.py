@@ -68,6 +68,7 @@ def test_generated_project_builds_for_the_target_without_warnings(project):
 
 def test_diag_says_why_it_cannot_open(target, project):
     proj, _ = project
+    target.run("rmmod edu_kp kp_runtime 2>/dev/null; true")
     res = diag(target, proj, "info")
     assert res.rc == 1
     assert "edu_diag: cannot open /dev/kp/edu0: not loaded: kp_runtime.ko " \

@@ -156,6 +156,45 @@ def test_every_interrupt_is_counted_exactly(target, loaded, mode):
     assert int(after) - int(before) == N
 
 
+# TRANS_ACK in the KP_IntEnable data, but no transfer commands
+NO_TRANS = r"""
+#include <stdio.h>
+#include "libkp.h"
+int main(void)
+{
+	struct kp_int_opts o = { .mode = KP_INT_MODE_INTX, .nvec = 1 };
+	uint32_t data[2] = { 1, 0 };	/* EDU_INT_F_TRANS_ACK */
+	struct kp_dev *d;
+	int rc;
+
+	if (kp_open(&d, "edu", 0) || kp_plugin_open(d, NULL, 0))
+		return 2;
+	o.data = data;
+	o.data_size = sizeof(data);
+	rc = kp_int_enable(d, &o, NULL, NULL, NULL);
+	printf("rc=%d\n", rc);
+	kp_close(d);
+	return 0;
+}
+"""
+
+
+def test_trans_ack_without_transfer_commands_is_refused(target, loaded):
+    src = os.path.join(os.path.dirname(loaded), "no_trans.c")
+    with open(src, "w") as f:
+        f.write(NO_TRANS)
+    lib = os.path.join(REPO, "runtime", "lib")
+    subprocess.run(["cc", "-Wall", "-Werror", "-I" + lib, "-I" + os.path.join(
+        REPO, "runtime/include/uapi"), "-o", src[:-2], src,
+        os.path.join(lib, "build", "libkp.a"), "-lpthread"], check=True)
+    res = target.run("dmesg -C; %s && grep -c . /proc/interrupts >/dev/null"
+                     " && dmesg" % src[:-2])
+    assert res.rc == 0, res.out
+    assert "rc=-1\n" in res.out                    # -EPERM: refused
+    assert "edu_kp: TRANS_ACK without transfer commands: refused" in res.out
+    assert diag(target, loaded, "irq --mode intx --count 10").rc == 0
+
+
 def test_edu_is_left_with_no_pending_interrupt(target, loaded):
     res = diag(target, loaded, "read irq_status")
     assert res.rc == 0

@@ -172,6 +172,10 @@ def cmd_new(args, parser):
         target, files = project.new_project(
             args.source, args.output, args.force, _abs(args.runtime),
             user_dir_path=args.source)
+        if project.was_format1(args.source):
+            print("note: %s is format 1 (kpgen 0.1): %s/kpgen.yaml is "
+                  "format 2, its `code:` bodies are in the user files"
+                  % (args.source, target))
         return _created(target, files)
     if not args.name:
         parser.error("new: NAME or --from DESC.yaml is required")

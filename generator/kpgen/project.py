@@ -201,6 +201,15 @@ def new_pending(name, desc_text, out_dir, force, kpgen_command):
     return target, sorted(files)
 
 
+def was_format1(path):
+    """Whether a description file says `kpgen: 1` (for the CLI's note)."""
+    try:
+        return any(line.split("#")[0].strip() == "kpgen: 1"
+                   for line in read_text(path).splitlines())
+    except KpgenError:
+        return False
+
+
 def migrate_text(text):
     """A format-1 description as format 2: `code:` bodies removed (they
     went into <name>_calls.c), `kpgen: 2`, comments kept."""

@@ -298,3 +298,17 @@ def test_kpgen_01_project_is_migrated(kpgen, tmp_path):
     assert state(proj)["layout"] == 2
     res = kpgen("update", proj)
     assert (res.rc, res.out) == (0, "%s: up to date\n" % proj)
+
+
+def test_new_from_a_format_1_description_says_it_migrated(kpgen, tmp_path):
+    src = write(tmp_path / "v1" / "edu.yaml", V1)
+    res = kpgen("new", "--from", src, "-o", tmp_path / "p")
+    assert res.rc == 0, res
+    assert res.out.startswith("note: %s is format 1 (kpgen 0.1): %s/kpgen."
+                              "yaml is format 2, its `code:` bodies are in "
+                              "the user files\n" % (src, tmp_path / "p"))
+    assert "\tmsg->version = edu_read_id(ctx->hWD);" in (
+        tmp_path / "p/edu_calls.c").read_text()
+    assert "TODO(user): implement EDU_MSG_VERSION" in (
+        tmp_path / "p/.kpgen/base/edu_calls.c").read_text()
+    assert "code:" not in (tmp_path / "p/kpgen.yaml").read_text()

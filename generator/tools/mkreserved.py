@@ -46,7 +46,8 @@ def kernel(kdir, tmp):
     with open(os.path.join(tmp, "probe.c"), "w") as f:
         f.writelines("#include <%s>\n" % h for h in KERNEL_HEADERS)
     with open(os.path.join(tmp, "Kbuild"), "w") as f:
-        f.write("obj-m := probe.o\nccflags-y := -I%s/include\n" % RUNTIME)
+        f.write("obj-m := probe.o\nccflags-y := -I%s/include -I%s/include/uapi\n"
+                % (RUNTIME, RUNTIME))
     make = ["make", "-s", "-C", kdir, "M=" + tmp, "probe.i"]
     run(make)
     tokens = open(os.path.join(tmp, "probe.i")).read()

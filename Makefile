@@ -1,12 +1,17 @@
 # kpgen - top-level build.  `make help` lists the targets.
 PY	:= /usr/bin/python3
-KVER	?= $(shell scripts/kver.sh 2>/dev/null)
-KDIR	?= /lib/modules/$(KVER)/build
-export KVER KDIR
+# The target's kernel: standard, threadirqs, rt or debug (scripts/kernel.sh).
+# KVER and KDIR follow it; they are evaluated when a recipe runs, after
+# `kernel` has built the debug kernel.
+KERNEL	?= standard
+KVER	?= $(shell KERNEL=$(KERNEL) scripts/kver.sh 2>/dev/null)
+KDIR	?= $(shell KERNEL=$(KERNEL) KVER=$(KVER) scripts/kdir.sh 2>/dev/null)
+export KERNEL KVER KDIR
 
 PYTEST	:= $(PY) -m pytest -ra
 
-.PHONY: all help deps build test test-unit test-target target-run demo bench clean
+.PHONY: all help deps kernel build test test-unit test-target target-run demo \
+	bench clean
 
 all: build
 
@@ -17,17 +22,25 @@ help:
 	@echo "make demo                 the main job, end to end, in the QEMU target"
 	@echo "make bench                benchmarks in the QEMU target -> build/bench/"
 	@echo "make target-run CMD='..'  run a command as root in a fresh QEMU target"
+	@echo "KERNEL=threadirqs|rt|debug  the target's kernel (default standard);"
+	@echo "                          make kernel KERNEL=debug builds the debug one"
 	@echo "KDIR=/lib/modules/\$$(uname -r)/build   build modules for this machine"
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh $(KERNEL)
+
+# The debug kernel is built (once, cached) from linux-source; the others are
+# Debian's and only checked for.
+kernel:
+	@if [ "$(KERNEL)" = debug ]; then scripts/debug-kernel.sh >/dev/null; \
+	else scripts/kernel.sh >/dev/null; fi
 
 # Order matters: plugins link against the runtime's Module.symvers, apps
 # against libkp.
 SUBDIRS	:= runtime examples/reference examples/edu/kernel examples/edu/app \
 	   tests/target/progs tests/target/kmod tests/target/plugins/kp_msix bpf bench
 
-build:
+build: kernel
 	@set -e; for d in $(SUBDIRS); do $(MAKE) -s -C $$d; done
 
 test: build
@@ -39,9 +52,12 @@ test-unit:
 test-target: build
 	$(PYTEST) -m target tests
 
-target-run:
-	@test -n "$(CMD)" || { echo "usage: make target-run CMD='command'" >&2; exit 2; }
-	@$(PY) target/run.py -- '$(subst ','\'',$(CMD))'
+# CMD goes to the guest's bash exactly as typed (quotes, $): through the
+# environment, never through make's or the recipe shell's expansion.
+target-run: export KP_CMD = $(value CMD)
+target-run: kernel
+	$(if $(value CMD),,$(error usage: make target-run CMD='command'))
+	@$(PY) target/run.py -- "$$KP_CMD"
 
 demo: build
 	@examples/edu/demo.sh

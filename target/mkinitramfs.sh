@@ -1,24 +1,34 @@
 #!/bin/sh
-# mkinitramfs.sh KVER OUT - the target's tiny initramfs: busybox, the
-# virtio/9p modules of kernel KVER (in load order) and target/init.
+# mkinitramfs.sh MODDIR OUT - the target's tiny initramfs: busybox, the
+# virtio/9p/overlay modules from MODDIR (a kernel's /lib/modules/<version>,
+# in load order; those built into the kernel are skipped) and target/init.
 set -eu
-kver=$1
+moddir=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
 mods="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-netfs fscache 9pnet 9pnet_virtio 9p"
+netfs fscache 9pnet 9pnet_virtio 9p overlay"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/lib/kp" "$work/proc" "$work/sys" "$work/dev" \
-	"$work/host" "$work/hosttmp"
+	"$work/host" "$work/hosttmp" "$work/ovl"
 cp /bin/busybox "$work/bin/busybox"
 ln -s busybox "$work/bin/sh"
+: >"$work/lib/kp/order"
 for m in $mods; do
-	f=$(find "/lib/modules/$kver/kernel" -name "$m.ko*" | head -n 1)
+	if grep -q "/$m\.ko\$" "$moddir/modules.builtin" 2>/dev/null; then
+		continue
+	fi
+	f=$(find "$moddir/kernel" -name "$m.ko*" | head -n 1)
 	if [ -z "$f" ]; then
-		echo "mkinitramfs: module $m not found for $kver" >&2
-		exit 1
+		# Only there in some kernels (virtio_pci_legacy_dev since 5.16,
+		# netfs as a module since 5.13): nothing depends on it elsewhere.
+		if grep -q "/$m\.ko" "$moddir/modules.dep"; then
+			echo "mkinitramfs: module $m of $moddir not found" >&2
+			exit 1
+		fi
+		continue
 	fi
 	case "$f" in
 	*.ko.xz) xz -dc "$f" >"$work/lib/kp/$m.ko" ;;
@@ -30,6 +40,4 @@ for m in $mods; do
 done
 cp "$here/init" "$work/init"
 chmod +x "$work/init"
-mkdir -p "$(dirname "$out")"
-(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
-mv "$out.tmp" "$out"
+(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

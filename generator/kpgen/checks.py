@@ -228,7 +228,7 @@ def _check_registers(d, ctx):
       "register of `bars`: reads a readable one, writes a writable one; a "
       "write has a `value`, a read none; values and masks fit the "
       "register; `value: read` follows a read step; `pending` needs a "
-      "read with `mask`; `raise` only writes constants.")
+      "read with a non-zero `mask`; `raise` only writes constants.")
 def _check_steps(d, ctx):
     irq = d.interrupts
     if irq is None:
@@ -254,6 +254,10 @@ def _check_steps(d, ctx):
             if "pending" in step._lines and (has_write or step.mask is None):
                 ctx.fail(step.line("pending"), step.path("pending"),
                          "`pending` belongs to a read step with a `mask`")
+            if step.pending == "clear" and step.mask == 0:
+                ctx.fail(step.line("mask"), step.path("mask"), "`pending: "
+                         "clear` with mask 0 tests no bit: give the bits "
+                         "that read 0 while an interrupt is pending")
             if name not in regs:
                 ctx.fail(step.line(rkey), step.path(rkey), "no register "
                          "named %r: expected one of the registers of `bars` "

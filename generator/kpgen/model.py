@@ -199,15 +199,11 @@ def build(d, filename, runtime):
 
     ack = steps("acknowledge")
     raise_steps = steps("raise")
-    ack_clear = any(s["test_clear"] for s in ack)
-    trans_ok = bool(ack) and not ack_clear
-    if not ack:
-        ack_note = "the description has no interrupts.acknowledge steps"
-    elif ack_clear:
-        ack_note = ("transfer commands cannot test for a clear bit "
-                    "(pending: clear)")
-    else:
-        ack_note = None
+    # Every acknowledge step is a transfer command: a `pending: clear`
+    # test is KP_TRANS_READ with KP_TRANS_F_TEST_CLEAR.
+    trans_ok = bool(ack)
+    ack_note = None if ack else \
+        "the description has no interrupts.acknowledge steps"
 
     messages = []
     for msg in d.messages:

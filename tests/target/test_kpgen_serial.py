@@ -6,10 +6,11 @@ until the generated `make load` (kp-bind.sh) takes it, and gets it back
 on `make unload`.  Interrupts are raised on demand by toggling IER's
 "THR empty" enable and acknowledged by reading IIR, in both styles:
 
-- in plugin code, with the datasheet's own test (IIR bit 0 = 0 means
-  pending: `pending: clear`), which transfer commands cannot express;
+- with the datasheet's own test (IIR bit 0 = 0 means pending: `pending:
+  clear`), in plugin code and as the runtime's transfer commands (a
+  KP_TRANS_READ with KP_TRANS_F_TEST_CLEAR);
 - a second description tests IIR's "THR empty" id bit instead (bit 1 =
-  1), which both the plugin and the runtime's transfer commands can do.
+  1), again in the plugin and as transfer commands.
 
 Every count is exact."""
 import os
@@ -183,16 +184,27 @@ def test_scratch_message_round_trips(guest, projects):
         "readback=0x5a", "call: message=scratch id=0x1 dwResult=0 status=OK"]
 
 
-def test_clear_bit_test_in_plugin_code_counts_exactly(guest, projects):
+def test_clear_bit_test_is_a_test_clear_transfer_command(projects):
+    with open(os.path.join(projects["clear"], "uart_msgs.h")) as f:
+        text = f.read()
+    assert "#define UART_ACK_TRANS_CMDS { \\\n" \
+        "\t{ .cmd = KP_TRANS_READ, .flags = KP_TRANS_F_TEST_CLEAR, \\\n" \
+        "\t  .bar = 0, .width = 1, \\\n" \
+        "\t  .offset = 0x02, .mask = 1U }, \\\n}\n" in text
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+def test_clear_bit_test_counts_exactly_in_both_styles(guest, projects,
+                                                      trans):
+    """IIR bit 0 = 0: pending; the runtime's TEST_CLEAR read acknowledges
+    (reading IIR clears "THR empty") as exactly as the plugin does."""
+    before = int(guest.run("cat /sys/class/kp/uart0/interrupts").out)
     assert_exact(diag(guest, projects["clear"],
-                      "irq --mode intx --count %d" % N), 0)
-
-
-def test_clear_bit_test_cannot_be_transfer_commands(guest, projects):
-    res = diag(guest, projects["clear"], "irq --trans --count 1")
-    assert res.rc == 2
-    assert res.out == ("uart_diag: --trans: transfer commands cannot test "
-                       "for a clear bit (pending: clear)\n")
+                      "irq --mode intx --count %d%s"
+                      % (N, " --trans" if trans else "")), trans)
+    after = int(guest.run("cat /sys/class/kp/uart0/interrupts").out)
+    assert after - before == N
+    assert diag(guest, projects["clear"], "read iir").out == "iir=0x01\n"
 
 
 def test_make_unload_gives_the_uart_back_to_serial(guest, projects):

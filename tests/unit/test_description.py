@@ -96,8 +96,10 @@ def test_16550_shared_offsets_side_effects_and_clear_test():
     assert (regs["rbr"]["offset"], regs["thr"]["offset"]) == (0, 0)
     assert regs["rbr"]["side_effects"] and not regs["thr"]["side_effects"]
     assert regs["rbr"]["width"] == 8            # default on an io BAR
-    assert ctx["irq"]["trans_ok"] is False
-    assert ctx["irq"]["ack_note"] == "transfer commands cannot test for a clear bit (pending: clear)"
+    # the clear test is a transfer command too (KP_TRANS_F_TEST_CLEAR)
+    assert ctx["irq"]["trans_ok"] is True
+    assert ctx["irq"]["ack_note"] is None
+    assert [s["test_clear"] for s in ctx["irq"]["ack"]] == [True]
 
 
 @pytest.mark.parametrize("pending,test", [
@@ -118,7 +120,15 @@ def test_acknowledge_tests_the_pending_state(pending, test):
     assert code.startswith("\n{\n\tu64 value;\n\n\tvalue = edu_read_st(hWD);"
                            "\n" + test + "\treturn TRUE;\n}\n")
     msgs = gen["edu_msgs.h"]
-    assert ("#define EDU_ACK_TRANS_CMDS {" in msgs) == (pending == "set")
+    flags = " .flags = KP_TRANS_F_TEST_CLEAR," if pending == "clear" else ""
+    sep = " \\\n\t  " if flags else " "
+    assert ("#define EDU_ACK_NCMDS\t\t\t1\n"
+            "#define EDU_ACK_TRANS_CMDS { \\\n"
+            "\t{ .cmd = KP_TRANS_READ,%s%s.bar = 0, .width = 1, \\\n"
+            "\t  .offset = 0x00, .mask = 1U }, \\\n}\n" % (flags, sep)) in msgs
+    diag = gen["edu_diag.c"]
+    assert "\t.ack = edu_ack,\n\t.nack = EDU_ACK_NCMDS,\n" in diag
+    assert "ack_note" not in diag
 
 
 def test_payload_layout_has_explicit_padding():
@@ -249,6 +259,11 @@ ERRORS = [
      "interrupts:\n  acknowledge:\n    - {read: s, pending: clear}\n", 12,
      "interrupts.acknowledge[0].pending", "`pending` belongs to a read "
      "step with a `mask`"),
+    (BASE + BAR.format(type="mem") + "      - {name: s, offset: 0}\n"
+     "interrupts:\n  acknowledge:\n    - {read: s, mask: 0, pending: "
+     "clear}\n", 12, "interrupts.acknowledge[0].mask", "`pending: clear` "
+     "with mask 0 tests no bit: give the bits that read 0 while an "
+     "interrupt is pending"),
     (BASE + BAR.format(type="mem") + "      - {name: s, offset: 0, width: "
      "8}\ninterrupts:\n  acknowledge:\n    - {read: s, mask: 0x100}\n", 12,
      "interrupts.acknowledge[0].mask", "0x100 does not fit the 8-bit "

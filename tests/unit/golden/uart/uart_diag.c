@@ -76,6 +76,8 @@ static const char *const uart_results[] = {
 
 static const uint32_t uart_modes[] = UART_INT_MODES;
 
+static const struct kp_trans_cmd uart_ack[] = UART_ACK_TRANS_CMDS;
+
 /* interrupts.raise: what makes the device interrupt */
 static const struct kpdiag_step uart_raise[] = {
 	{ UART_BAR_REGS, UART_REG_IER, 1, 0U },
@@ -98,7 +100,8 @@ static const struct kpdiag_device uart_device = {
 	.int_modes = uart_modes,
 	.nint_modes = UART_INT_NMODES,
 	.vectors = UART_INT_VECTORS,
-	.ack_note = "transfer commands cannot test for a clear bit (pending: clear)",
+	.ack = uart_ack,
+	.nack = UART_ACK_NCMDS,
 	.raise = uart_raise,
 	.nraise = N(uart_raise),
 	.events = UART_EVENTS,

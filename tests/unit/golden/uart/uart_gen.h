@@ -127,7 +127,7 @@ static inline void uart_write_scr(HANDLE hWD, u8 val)
 }
 
 /*
- * The steps of interrupts.acknowledge:
+ * The steps of interrupts.acknowledge (the same as UART_ACK_TRANS_CMDS):
  * returns FALSE when the interrupt is not this device's, else acknowledges
  * it and returns TRUE.  Hard-IRQ safe.
  */

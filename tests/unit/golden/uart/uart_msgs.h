@@ -47,10 +47,16 @@ struct uart_int_enable {
 };
 
 /*
- * No transfer commands: transfer commands cannot test for a clear bit (pending:
- * clear).
+ * The acknowledge steps as transfer commands (struct kp_trans_cmd of
+ * linux/kp.h), for kp_int_opts.trans with UART_INT_F_TRANS_ACK:
+ *	struct kp_trans_cmd cmds[] = UART_ACK_TRANS_CMDS;
  */
-#define UART_ACK_NCMDS			0
+#define UART_ACK_NCMDS			1
+#define UART_ACK_TRANS_CMDS { \
+	{ .cmd = KP_TRANS_READ, .flags = KP_TRANS_F_TEST_CLEAR, \
+	  .bar = 0, .width = 1, \
+	  .offset = 0x02, .mask = 1U }, \
+}
 
 /* The description's interrupt modes, best first, and vectors wanted */
 #define UART_INT_MODES \

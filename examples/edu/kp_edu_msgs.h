@@ -27,6 +27,18 @@
 #define KP_EDU_REG_IRQ_RAISE	0x60
 #define KP_EDU_REG_IRQ_ACK	0x64
 #define KP_EDU_IRQ_FACT		0x01	/* irq_status bit of "factorial done" */
+#define KP_EDU_IRQ_DMA		0x100	/* irq_status bit of "DMA done" */
+#define KP_EDU_REG_DMA_SRC	0x80	/* 64-bit */
+#define KP_EDU_REG_DMA_DST	0x88
+#define KP_EDU_REG_DMA_CNT	0x90
+#define KP_EDU_REG_DMA_CMD	0x98
+#define KP_EDU_DMA_RUN		0x1
+#define KP_EDU_DMA_TO_RAM	0x2	/* edu -> RAM; clear: RAM -> edu */
+#define KP_EDU_DMA_IRQ		0x4
+#define KP_EDU_DMA_WINDOW	0x40000	/* edu's buffer, device side */
+#define KP_EDU_DMA_SIZE		4096
+#define KP_EDU_DMA_USABLE	4095	/* QEMU 7.2: see struct kp_edu_dma */
+#define KP_EDU_DMA_MASK_BITS	28	/* what edu can address */
 
 /* Messages (dwMessage) */
 #define KP_EDU_MSG_VERSION	1	/* struct kp_edu_version, out */
@@ -36,6 +48,7 @@
 #define KP_EDU_MSG_NOTIFY_EVERY	5	/* struct kp_edu_notify_every, in */
 #define KP_EDU_MSG_EVENT_NOTIFY	6	/* struct kp_edu_event_notify, in */
 #define KP_EDU_MSG_EVENT_COUNTS	7	/* struct kp_edu_event_counts, out */
+#define KP_EDU_MSG_DMA		8	/* struct kp_edu_dma */
 
 /* Results (dwResult) */
 /*
@@ -115,6 +128,32 @@ struct kp_edu_event_counts {
 	__u32	notified;
 	__u32	last_action;
 	__u32	last_hevent;
+};
+
+/*
+ * DMA: one transfer by edu's engine between its 4 KiB buffer (at
+ * @edu_offset; a transfer must end before its last byte, which QEMU 7.2's
+ * edu cannot reach: it aborts) and @len bytes of DMA buffer @handle (at
+ * @buf_offset),
+ * RAM -> edu or edu -> RAM (KP_EDU_DMA_F_TO_RAM).  The plugin checks both
+ * ranges (edu aborts QEMU on one outside its window; a locked buffer's
+ * range must lie in one segment), syncs, starts the engine with the
+ * completion interrupt when interrupts are enabled on this open (else it
+ * polls), and waits up to a second.  KP_EDU_DMA_F_RAW uses @bus_addr as
+ * it is instead of a buffer (tests: an address the IOMMU has not
+ * mapped).  @bus_addr is out: what edu was given.
+ */
+struct kp_edu_dma {
+	__u32	handle;
+	__u32	flags;
+#define KP_EDU_DMA_F_TO_RAM	(1 << 0)
+#define KP_EDU_DMA_F_RAW	(1 << 1)
+	__u64	buf_offset;
+	__u64	bus_addr;
+	__u32	edu_offset;
+	__u32	len;
+	__u32	irq;		/* out: 1 if the completion interrupt came */
+	__u32	__pad;
 };
 
 #endif /* _KP_EDU_MSGS_H */

@@ -44,6 +44,7 @@ static int kp_open(struct inode *inode, struct file *file)
 	if (ret)
 		goto err_free_sess;
 	kp_events_init(&sess->ev);
+	kp_dma_init(sess);
 	sess->kdev = kdev;
 	sess->mod = mod;
 	sess->owner = current->files;
@@ -86,6 +87,9 @@ static int kp_release(struct inode *inode, struct file *file)
 		percpu_down_write(&kdev->gate);
 	mutex_lock(&kdev->lock);
 	kp_session_close_plugin(sess);
+	/* after removal they went with the device */
+	if (!kdev->removed)
+		kp_dma_teardown(sess);
 	list_del(&sess->node);
 	mutex_unlock(&kdev->lock);
 	if (gate)
@@ -315,6 +319,10 @@ static bool kp_ioctl_writes(unsigned int cmd)
 	case KP_PLUGIN_CALL:
 	case KP_INT_ENABLE:
 	case KP_INT_DISABLE:
+	case KP_DMA_ALLOC:
+	case KP_DMA_LOCK:
+	case KP_DMA_UNLOCK:
+	case KP_DMA_SYNC:
 		return true;
 	default:
 		return false;
@@ -360,6 +368,16 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kp_ioctl_event_wait(sess, uarg);
 	case KP_GET_STATS:
 		return kp_ioctl_get_stats(sess, uarg);
+	case KP_DMA_ALLOC:
+		return kp_ioctl_dma_alloc(sess, uarg);
+	case KP_DMA_LOCK:
+		return kp_ioctl_dma_lock(sess, uarg);
+	case KP_DMA_UNLOCK:
+		return kp_ioctl_dma_unlock(sess, uarg);
+	case KP_DMA_SYNC:
+		return kp_ioctl_dma_sync(sess, uarg);
+	case KP_DMA_GET_SEGS:
+		return kp_ioctl_dma_get_segs(sess, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -455,10 +473,14 @@ static int kp_mmap(struct file *file, struct vm_area_struct *vma)
 	struct kp_session *sess = file->private_data;
 	u64 region = KP_MMAP_REGION((u64)vma->vm_pgoff << PAGE_SHIFT);
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED; of a read-only file the VFS keeps only VM_MAYSHARE */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (region < KP_NUM_BARS)
 		return kp_bar_mmap(sess, vma, region);
+	if (region >= KP_MMAP_REGION(KP_MMAP_DMA(0)))
+		return kp_dma_mmap(sess, vma,
+				   region - KP_MMAP_REGION(KP_MMAP_DMA(0)));
 	if (vma->vm_pgoff & KP_MMAP_PGOFF_MASK)
 		return -EINVAL;
 	if (region == KP_MMAP_REGION(KP_MMAP_NOTIFY))

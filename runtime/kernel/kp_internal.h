@@ -24,7 +24,9 @@
  *			KP_IntEnable, KP_IntDisable (they never overlap).
  *   kdev->map_lock	rw-semaphore: BAR mmap faults vs. remove(); taken
  *			under mmap_lock, so never around anything above.
- *   kdev->master_lock	mutex, innermost: the bus-master users count.
+ *   kdev->master_lock	mutex: the bus-master users count.
+ *   sess->dma_lock	mutex: the session's DMA buffer and chunk lists;
+ *			never held around pinning (mmap_lock) or map_lock.
  *   sess->ev.lock	spinlock: the event queue.
  *   kp_plugins_lock	mutex (kp_plugin.c): the plugin list.
  *   kp_copy_hash[].lock spinlock (kp_copy.c): copy windows, task context.
@@ -41,6 +43,7 @@
 #include <linux/irq.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
@@ -50,6 +53,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
@@ -164,8 +168,10 @@ struct kp_device {
 
 	struct mutex		master_lock;
 	unsigned int		master_users;	/* MSI, DMA: bus mastering */
+	struct xarray		dma_bufs;	/* handle -> struct kp_dma_buf */
 
 	struct kp_stats_pcpu __percpu *stats;
+	struct work_struct	put_work;	/* kp_device_put_atomic() */
 };
 
 /* The session's notification queue (kp_notify.c). */
@@ -212,11 +218,19 @@ struct kp_session {
 
 	struct kp_notify	notify;
 	struct kp_events	ev;
+
+	/* DMA buffers and the plugin's coherent chunks (kp_dma.c) */
+	struct mutex		dma_lock;	/* the two lists */
+	struct list_head	dma_bufs;	/* live buffers */
+	struct list_head	dma_chunks;
+	struct llist_head	dma_free;	/* last ref went in atomic ctx */
+	struct work_struct	dma_free_work;
 };
 
 /* kp_main.c */
 extern struct class *kp_class;
 extern dev_t kp_devt;
+extern struct workqueue_struct *kp_wq;	/* drained at module exit */
 
 /* kp_alloc.c */
 long kp_plugin_allocations(void);
@@ -226,6 +240,7 @@ int kp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id);
 void kp_pci_remove(struct pci_dev *pdev);
 struct kp_device *kp_device_open(unsigned int minor, struct module **mod);
 void kp_device_put(struct kp_device *kdev);
+void kp_device_put_atomic(struct kp_device *kdev);
 void kp_minors_destroy(void);
 int kp_device_enter(struct kp_device *kdev);
 void kp_device_exit(struct kp_device *kdev);
@@ -283,6 +298,18 @@ int kp_notify_mmap(struct kp_notify *n, struct vm_area_struct *vma,
 		   bool ack_page);
 void kp_dpc_fn(struct tasklet_struct *t);
 u32 kp_dpc_run(struct kp_vector *vec, u32 count);
+
+/* kp_dma.c */
+void kp_dma_init(struct kp_session *sess);
+void kp_dma_teardown(struct kp_session *sess);
+int kp_dma_unlock(struct kp_session *sess, u32 handle);
+int kp_dma_mmap(struct kp_session *sess, struct vm_area_struct *vma,
+		u32 handle);
+long kp_ioctl_dma_alloc(struct kp_session *sess, void __user *arg);
+long kp_ioctl_dma_lock(struct kp_session *sess, void __user *arg);
+long kp_ioctl_dma_unlock(struct kp_session *sess, void __user *arg);
+long kp_ioctl_dma_sync(struct kp_session *sess, void __user *arg);
+long kp_ioctl_dma_get_segs(struct kp_session *sess, void __user *arg);
 
 /* kp_events.c */
 void kp_events_init(struct kp_events *ev);

@@ -13,6 +13,7 @@
 #include <linux/irq.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -42,7 +43,8 @@ MODULE_PARM_DESC(storm_limit,
 
 /*
  * Runs the transfer commands.  Returns false when a masked read says the
- * interrupt is not ours (the rest is skipped).
+ * interrupt is not ours (the rest is skipped): no mask bit set, or with
+ * KP_TRANS_F_TEST_CLEAR no mask bit clear.
  */
 static bool kp_trans_run(struct kp_irq *ki)
 {
@@ -57,7 +59,10 @@ static bool kp_trans_run(struct kp_irq *ki)
 
 		if (t->cmd == KP_TRANS_READ) {
 			last = kp_io_read(base, t->offset, t->width);
-			if (t->mask && !(last & t->mask))
+			if (!t->mask)
+				continue;
+			if (t->flags & KP_TRANS_F_TEST_CLEAR ?
+			    (last & t->mask) == t->mask : !(last & t->mask))
 				return false;
 			continue;
 		}
@@ -221,7 +226,9 @@ static int kp_trans_check(struct kp_device *kdev,
 
 		switch (t->cmd) {
 		case KP_TRANS_READ:
-			if (t->flags)
+			if (t->flags & ~KP_TRANS_F_TEST_CLEAR)
+				return -EINVAL;
+			if ((t->flags & KP_TRANS_F_TEST_CLEAR) && !t->mask)
 				return -EINVAL;
 			have_read = true;
 			break;
@@ -238,7 +245,9 @@ static int kp_trans_check(struct kp_device *kdev,
 		if (ret)
 			return ret;
 		if (t->cmd == KP_TRANS_WRITE) {
-			ret = kp_bar_write_check(kdev, t->bar, t->offset,
+			/* a BAR write, made for user mode: as KP_BAR_WRITE */
+			ret = security_locked_down(LOCKDOWN_PCI_ACCESS) ?:
+			      kp_bar_write_check(kdev, t->bar, t->offset,
 						 t->width);
 			if (ret)
 				return ret;

@@ -19,6 +19,7 @@
 
 struct class *kp_class;
 dev_t kp_devt;
+struct workqueue_struct *kp_wq;
 static struct cdev kp_cdev;
 
 static char *kp_devnode(KP_DEVNODE_CONST struct device *dev, umode_t *mode)
@@ -42,9 +43,12 @@ static int __init kp_init(void)
 	int ret;
 
 	kp_copy_init();
+	kp_wq = alloc_workqueue("kp", 0, 0);
+	if (!kp_wq)
+		return -ENOMEM;
 	ret = alloc_chrdev_region(&kp_devt, 0, KP_MAX_MINORS, "kp");
 	if (ret)
-		return ret;
+		goto err_destroy_wq;
 
 	cdev_init(&kp_cdev, &kp_fops);
 	kp_cdev.owner = THIS_MODULE;
@@ -72,6 +76,8 @@ err_del_cdev:
 	cdev_del(&kp_cdev);
 err_unregister_region:
 	unregister_chrdev_region(kp_devt, KP_MAX_MINORS);
+err_destroy_wq:
+	destroy_workqueue(kp_wq);
 	return ret;
 }
 
@@ -83,6 +89,9 @@ static void __exit kp_exit(void)
 	class_destroy(kp_class);
 	cdev_del(&kp_cdev);
 	unregister_chrdev_region(kp_devt, KP_MAX_MINORS);
+	/* deferred releases and RCU frees run code of this module */
+	destroy_workqueue(kp_wq);
+	rcu_barrier();
 	kp_minors_destroy();
 }
 

@@ -317,7 +317,7 @@ int kp_notify_mmap(struct kp_notify *n, struct vm_area_struct *vma,
 {
 	void *page = ack_page ? (void *)n->ack : (void *)n->state;
 
-	if (!(vma->vm_flags & VM_SHARED) || vma_pages(vma) != 1)
+	if (!(vma->vm_flags & VM_MAYSHARE) || vma_pages(vma) != 1)
 		return -EINVAL;
 	if (!ack_page) {
 		if (vma->vm_flags & VM_WRITE)

@@ -32,6 +32,7 @@ static DEFINE_XARRAY(kp_minors);		/* minor -> kp_device */
 
 static void kp_device_free(struct kp_device *kdev)
 {
+	xa_destroy(&kdev->dma_bufs);
 	percpu_free_rwsem(&kdev->gate);
 	free_percpu(kdev->stats);
 	pci_dev_put(kdev->pdev);
@@ -49,6 +50,18 @@ static void kp_device_release(struct kref *kref)
 void kp_device_put(struct kp_device *kdev)
 {
 	kref_put(&kdev->kref, kp_device_release);
+}
+
+static void kp_device_put_work(struct work_struct *work)
+{
+	kp_device_put(container_of(work, struct kp_device, put_work));
+}
+
+/* kp_device_put() where freeing cannot be done (it sleeps). */
+void kp_device_put_atomic(struct kp_device *kdev)
+{
+	if (!refcount_dec_not_one(&kdev->kref.refcount))
+		queue_work(kp_wq, &kdev->put_work);
 }
 
 /*
@@ -299,6 +312,8 @@ static struct kp_device *kp_device_alloc(struct pci_dev *pdev)
 		goto err_free_stats;
 
 	kref_init(&kdev->kref);
+	INIT_WORK(&kdev->put_work, kp_device_put_work);
+	xa_init_flags(&kdev->dma_bufs, XA_FLAGS_ALLOC1);
 	mutex_init(&kdev->lock);
 	mutex_init(&kdev->master_lock);
 	init_rwsem(&kdev->map_lock);
@@ -419,8 +434,8 @@ static void kp_remove_watch_fn(struct work_struct *work)
 /*
  * Tells every open session that the device is gone: KP_Event(WD_REMOVE)
  * for the plugin (registered or not; user mode gets it when registered
- * and KP_Event says so), KP_Close, the session's queues stopped.  Caller
- * holds kdev->gate for writing and kdev->lock.
+ * and KP_Event says so), KP_Close, then its DMA buffers freed and its
+ * queues stopped.  Caller holds kdev->gate for writing and kdev->lock.
  */
 static void kp_remove_sessions(struct kp_device *kdev)
 {
@@ -436,6 +451,7 @@ static void kp_remove_sessions(struct kp_device *kdev)
 			kp_session_close_plugin(sess);
 			sess->plugin_closed = true;
 		}
+		kp_dma_teardown(sess);
 		kp_notify_stop(&sess->notify, KP_STOP_REMOVED);
 		kp_events_stop(sess);
 	}

@@ -158,6 +158,39 @@ int kp_int_wait_flags(struct kp_dev *dev, struct kp_int_result *res,
 /* Short text for a KP_STOP_* reason ("device removed", ...). */
 const char *kp_stop_reason(uint32_t reason);
 
+/*
+ * DMA buffers (linux/kp.h, "DMA buffers"), named after the commercial
+ * kit's WDC_DMAContigBufLock, WDC_DMASGBufLock, WDC_DMABufUnlock,
+ * WDC_DMASyncCpu and WDC_DMASyncIo.  @flags: KP_DMA_TO_DEVICE,
+ * KP_DMA_FROM_DEVICE or KP_DMA_BIDIRECTIONAL.  The segments are what the
+ * device is given; hand @handle to the plugin (in a KP_Call) to let it
+ * program the device.  kp_dma_unlock() frees the struct; kp_close(),
+ * process exit and device removal free the buffers in the kernel too.
+ */
+struct kp_dma {
+	uint32_t	handle;
+	uint32_t	flags;		/* direction, KP_DMA_F_CONTIG */
+	void		*user_addr;	/* the buffer in this process */
+	uint64_t	size;
+	uint32_t	nsegs;
+	struct kp_dma_seg *segs;	/* bus address + length each */
+	struct kp_dev	*dev;
+};
+
+/* A physically contiguous buffer of @size bytes, mapped at *@buf. */
+int kp_dma_contig_lock(struct kp_dev *dev, void **buf, uint32_t flags,
+		       size_t size, struct kp_dma **dma);
+/* Pins and maps @size bytes at @buf (both page aligned): scatter-gather. */
+int kp_dma_sg_lock(struct kp_dev *dev, void *buf, uint32_t flags,
+		   size_t size, struct kp_dma **dma);
+int kp_dma_unlock(struct kp_dma *dma);
+/* Before the CPU reads what the device wrote. */
+int kp_dma_sync_cpu(struct kp_dma *dma);
+/* Before the device reads what the CPU wrote. */
+int kp_dma_sync_io(struct kp_dma *dma);
+int kp_dma_sync_range(struct kp_dma *dma, uint64_t offset, uint64_t size,
+		      int for_cpu);
+
 /* Plug-and-play / power events (KP_EVENT_* mask). */
 int kp_event_register(struct kp_dev *dev, uint32_t actions);
 int kp_event_wait(struct kp_dev *dev, struct kp_event_wait *ev, int nonblock);

@@ -46,6 +46,10 @@ struct kp_edu_ctx {
 	KP_INTERLOCKED	ev_notified;
 	KP_INTERLOCKED	ev_last_action;
 	KP_INTERLOCKED	ev_last_hevent;
+	/* DMA: completions seen by the interrupt handlers; int. enabled */
+	KP_INTERLOCKED	dma_done;
+	KP_INTERLOCKED	int_on;
+	struct mutex	dma_mutex;	/* one transfer at a time */
 };
 
 /* Per KP_IntEnable (the interrupt context) */
@@ -175,6 +179,10 @@ static BOOL __cdecl KP_edu_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
 		return FALSE;
 	ctx->hwd = hWD;
 	ctx->regs = kp_bar(hWD, 0);
+	mutex_init(&ctx->dma_mutex);
+	/* edu addresses 28 bits: a wider mask would let it clamp addresses */
+	if (kp_dma_set_mask(hWD, KP_EDU_DMA_MASK_BITS))
+		goto err_free_ctx;
 	kp_interlocked_init(&ctx->notify_every);
 	kp_interlocked_set(&ctx->notify_every, 1);
 	kp_interlocked_set(&ctx->ev_notify, TRUE);
@@ -350,6 +358,137 @@ static DWORD kp_edu_notify_every(struct kp_edu_ctx *ctx,
 	return KP_EDU_RES_OK;
 }
 
+/*
+ * Finds the bus address of [@off, @off + @len) of @buf: one segment must
+ * hold it all (edu's engine does one contiguous transfer).
+ */
+static bool kp_edu_dma_bus(const struct kp_dma_buffer *buf, u64 off, u32 len,
+			   u64 *bus)
+{
+	u64 start = 0;
+	u32 i;
+
+	if (off >= buf->size || len > buf->size - off)
+		return false;
+	for (i = 0; i < buf->nsegs; i++) {
+		const struct kp_dma_seg *seg = &buf->segs[i];
+
+		if (off >= start && off + len <= start + seg->len) {
+			*bus = seg->bus_addr + (off - start);
+			return true;
+		}
+		start += seg->len;
+	}
+	return false;
+}
+
+/*
+ * The caller drops its buffer reference when we return, and the runtime
+ * may then unmap and free the buffer (device removal): the engine must
+ * not be moving data into it any more.  edu cannot abort a transfer, so
+ * wait for it to end, without kp_sleep_us() (it returns at once when the
+ * device is going).  A vanished device reads all-ones and moves nothing.
+ */
+static void kp_edu_dma_quiesce(struct kp_edu_ctx *ctx)
+{
+	unsigned int i;
+	u64 cmd;
+
+	for (i = 0; i < 2000; i++) {
+		cmd = readq(ctx->regs + KP_EDU_REG_DMA_CMD);
+		if (cmd == ~0ULL || !(cmd & KP_EDU_DMA_RUN))
+			return;
+		usleep_range(1000, 2000);
+	}
+	pr_warn("kp_edu: DMA engine still running after 2 s\n");
+}
+
+static DWORD kp_edu_dma_run(struct kp_edu_ctx *ctx, struct kp_edu_dma *d,
+			    u64 bus)
+{
+	bool to_ram = d->flags & KP_EDU_DMA_F_TO_RAM;
+	u64 edu = KP_EDU_DMA_WINDOW + d->edu_offset;
+	bool irq = kp_interlocked_read(&ctx->int_on);
+	int done = kp_interlocked_read(&ctx->dma_done);
+	u32 cmd = KP_EDU_DMA_RUN | (to_ram ? KP_EDU_DMA_TO_RAM : 0) |
+		  (irq ? KP_EDU_DMA_IRQ : 0);
+	unsigned int waited = 0;
+
+	writeq(to_ram ? edu : bus, ctx->regs + KP_EDU_REG_DMA_SRC);
+	writeq(to_ram ? bus : edu, ctx->regs + KP_EDU_REG_DMA_DST);
+	writeq(d->len, ctx->regs + KP_EDU_REG_DMA_CNT);
+	writeq(cmd, ctx->regs + KP_EDU_REG_DMA_CMD);
+	/* edu's engine takes 100 ms of the guest's virtual clock: 2 s at most */
+	for (;;) {
+		if (irq ? kp_interlocked_read(&ctx->dma_done) != done :
+		    !(readq(ctx->regs + KP_EDU_REG_DMA_CMD) & KP_EDU_DMA_RUN))
+			break;
+		if (waited++ > 2000 || kp_sleep_us(ctx->hwd, 1000)) {
+			kp_edu_dma_quiesce(ctx);
+			return KP_EDU_RES_TIMEOUT;
+		}
+	}
+	d->irq = irq;
+	return KP_EDU_RES_OK;
+}
+
+static DWORD kp_edu_dma(struct kp_edu_ctx *ctx, WD_KERNEL_PLUGIN_CALL *kpCall,
+			BOOL fIsKernelMode)
+{
+	const struct kp_dma_buffer *buf = NULL;
+	bool to_ram;
+	struct kp_edu_dma d;
+	DWORD res;
+	u64 bus;
+
+	if (kpCall->dwDataSize < sizeof(d) ||
+	    COPY_FROM_USER_OR_KERNEL(&d, kpCall->pData, sizeof(d),
+				     fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	to_ram = d.flags & KP_EDU_DMA_F_TO_RAM;
+	/*
+	 * Outside edu's window QEMU aborts: never start such a transfer.
+	 * QEMU 7.2's edu also aborts on one that ends at the window's end
+	 * (its range check is off by one), so its last byte is out of reach.
+	 */
+	if ((d.flags & ~(KP_EDU_DMA_F_TO_RAM | KP_EDU_DMA_F_RAW)) || !d.len ||
+	    d.edu_offset >= KP_EDU_DMA_USABLE ||
+	    d.len > KP_EDU_DMA_USABLE - d.edu_offset)
+		return KP_EDU_RES_INVALID;
+	if (d.flags & KP_EDU_DMA_F_RAW) {
+		bus = d.bus_addr;
+	} else {
+		buf = kp_dma_buffer_get(ctx->hwd, d.handle);
+		if (!buf)
+			return KP_EDU_RES_INVALID;
+		if (!kp_edu_dma_bus(buf, d.buf_offset, d.len, &bus) ||
+		    (to_ram && !(buf->flags & KP_DMA_FROM_DEVICE)) ||
+		    (!to_ram && !(buf->flags & KP_DMA_TO_DEVICE))) {
+			kp_dma_buffer_put(buf);
+			return KP_EDU_RES_INVALID;
+		}
+	}
+	if (bus + d.len - 1 > DMA_BIT_MASK(KP_EDU_DMA_MASK_BITS)) {
+		kp_dma_buffer_put(buf);
+		return KP_EDU_RES_INVALID;	/* edu would clamp it */
+	}
+
+	mutex_lock(&ctx->dma_mutex);
+	if (buf && !to_ram)
+		kp_dma_buffer_sync(buf, d.buf_offset, d.len, FALSE);
+	res = kp_edu_dma_run(ctx, &d, bus);
+	if (buf && to_ram && res == KP_EDU_RES_OK)
+		kp_dma_buffer_sync(buf, d.buf_offset, d.len, TRUE);
+	mutex_unlock(&ctx->dma_mutex);
+	kp_dma_buffer_put(buf);
+
+	d.bus_addr = bus;
+	if (COPY_TO_USER_OR_KERNEL(kpCall->pData, &d, sizeof(d),
+				   fIsKernelMode))
+		return KP_EDU_RES_BAD_SIZE;
+	return res;
+}
+
 static void __cdecl KP_edu_Call(PVOID pDrvContext,
 				WD_KERNEL_PLUGIN_CALL *kpCall,
 				BOOL fIsKernelMode)
@@ -383,6 +522,9 @@ static void __cdecl KP_edu_Call(PVOID pDrvContext,
 		kpCall->dwResult = kp_edu_event_counts(ctx, kpCall,
 						       fIsKernelMode);
 		break;
+	case KP_EDU_MSG_DMA:
+		kpCall->dwResult = kp_edu_dma(ctx, kpCall, fIsKernelMode);
+		break;
 	default:
 		kpCall->dwResult = KP_EDU_RES_NO_IMPL;
 		break;
@@ -412,6 +554,7 @@ static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
 	kp_interlocked_init(&ic->irqs);
 	kp_interlocked_init(&ic->seen);
 	ic->trans_ack = trans_ack;
+	kp_interlocked_set(&ctx->int_on, TRUE);
 
 	/* start clean: nothing pending from before we were listening */
 	kp_edu_wr(ctx, KP_EDU_REG_IRQ_ACK,
@@ -426,6 +569,7 @@ static void __cdecl KP_edu_IntDisable(PVOID pIntContext)
 {
 	struct kp_edu_int *ic = pIntContext;
 
+	kp_interlocked_set(&ic->ctx->int_on, FALSE);
 	kp_interlocked_uninit(&ic->irqs);
 	kp_interlocked_uninit(&ic->seen);
 	free(ic);
@@ -455,6 +599,8 @@ static BOOL __cdecl KP_edu_IntAtIrql(PVOID pIntContext,
 		return FALSE;
 	}
 	iowrite32(status, ic->regs + KP_EDU_REG_IRQ_ACK);
+	if (status & KP_EDU_IRQ_DMA)
+		kp_interlocked_increment(&ic->ctx->dma_done);
 	*pfIsMyInterrupt = TRUE;
 	kp_interlocked_increment(&ic->irqs);
 	return TRUE;
@@ -474,6 +620,8 @@ static BOOL __cdecl KP_edu_IntAtIrqlMSI(PVOID pIntContext,
 
 	if (status)
 		iowrite32(status, ic->regs + KP_EDU_REG_IRQ_ACK);
+	if (status & KP_EDU_IRQ_DMA)
+		kp_interlocked_increment(&ic->ctx->dma_done);
 	kp_interlocked_increment(&ic->irqs);
 	return TRUE;
 }

@@ -54,6 +54,8 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/io.h>
+#include <linux/dma-mapping.h>
+#include <linux/kp.h>
 
 /* ---- Reference types ---------------------------------------------- */
 #ifndef __cdecl
@@ -281,6 +283,61 @@ int kp_sleep_us(HANDLE hWD, unsigned long usecs);
  * check it: a level interrupt nobody acknowledges storms.
  */
 DWORD kp_int_trans_count(HANDLE hWD);
+
+/* ---- DMA ------------------------------------------------------------ */
+/*
+ * The device's DMA mask: what it can address (edu: 28 bits).  32 bits
+ * until a plugin says otherwise; set it in KP_Open, before any buffer
+ * exists (-EBUSY otherwise).  Returns the kernel's error (-EIO) when the
+ * platform cannot give it.  Process context.
+ */
+int kp_dma_set_mask(HANDLE hWD, unsigned int bits);
+
+/*
+ * Coherent memory for the plugin's own rings and descriptors, addressable
+ * by the device (@bus).  Free it in KP_Close at the latest; what is left
+ * then is freed by the runtime, with a warning.  Process context.
+ */
+void *kp_dma_alloc_coherent(HANDLE hWD, size_t size, dma_addr_t *bus);
+void kp_dma_free_coherent(HANDLE hWD, size_t size, void *va,
+			  dma_addr_t bus);
+
+/*
+ * A buffer user mode allocated (KP_DMA_ALLOC) or locked (KP_DMA_LOCK) on
+ * this open, found by the handle it passes in a KP_Call.  @kva is the
+ * kernel address of a contiguous buffer (NULL for a locked user buffer);
+ * @segs are what to program into the device.
+ */
+struct kp_dma_buffer {
+	DWORD			handle;
+	DWORD			flags;		/* KP_DMA_* dir, KP_DMA_F_CONTIG */
+	u64			size;
+	void			*kva;
+	DWORD			nsegs;
+	const struct kp_dma_seg	*segs;
+};
+
+/*
+ * Takes a reference on buffer @handle of this open, or NULL.  Any context
+ * (KP_Call, KP_IntAtIrql*, the DPC).  While the reference is held the
+ * buffer stays mapped even if user mode unlocks it meanwhile; drop it
+ * (any context) once the device is done with the memory.  On close and
+ * on device removal the runtime unmaps and frees every buffer after
+ * KP_Close, references or not: by the time KP_Close returns (and before
+ * a KP_Call returns because kp_device_gone() turned TRUE), the device
+ * must have stopped every transfer it was given.  Without an IOMMU a
+ * transfer that outlives its buffer writes into freed memory.
+ */
+const struct kp_dma_buffer *kp_dma_buffer_get(HANDLE hWD, DWORD handle);
+void kp_dma_buffer_put(const struct kp_dma_buffer *buf);
+
+/*
+ * Gives [@offset, @offset + @size) of @buf to the CPU (@for_cpu TRUE:
+ * before reading what the device wrote) or to the device.  Any context.
+ * Returns -EINVAL for a range outside the buffer.
+ */
+int kp_dma_buffer_sync(const struct kp_dma_buffer *buf, u64 offset,
+		       u64 size, BOOL for_cpu);
 
 /* ---- Registration ------------------------------------------------- */
 struct kp_plugin;

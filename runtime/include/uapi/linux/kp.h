@@ -17,13 +17,17 @@
  *   EINVAL	argsz below the first version's size; unknown flags; BAR
  *		index, width, offset or alignment out of range; an invalid
  *		transfer command; a bad mode, nvec == 0 or unknown event bits;
- *		KP_INT_DISABLE on an fd without interrupts enabled
+ *		KP_INT_DISABLE on an fd without interrupts enabled; a DMA
+ *		size of 0, a bad direction, an unaligned or overflowing
+ *		range
  *   E2BIG	data_size > KP_MAX_DATA_SIZE, ntrans > KP_MAX_TRANS_CMDS,
- *		nvec > KP_MAX_VECTORS
+ *		nvec > KP_MAX_VECTORS, a DMA buffer above KP_DMA_MAX_CONTIG
+ *		or KP_DMA_MAX_LOCK, more segments than max_segs
  *   ENOTTY	unknown ioctl
  *   EBADF	an ioctl that changes the device or runs plugin code
  *		(KP_BAR_WRITE, KP_CFG_WRITE, KP_PLUGIN_*, KP_INT_ENABLE,
- *		KP_INT_DISABLE) on an fd opened without write access
+ *		KP_INT_DISABLE, KP_DMA_*) on an fd opened without write
+ *		access
  *   ENOTCONN	KP_PLUGIN_CALL, KP_PLUGIN_CLOSE or KP_INT_ENABLE before
  *		KP_PLUGIN_OPEN on this fd
  *   EBUSY	a second KP_PLUGIN_OPEN on an fd; KP_INT_ENABLE while an fd of
@@ -33,13 +37,18 @@
  *		register the runtime owns (BARs, expansion ROM, COMMAND, the
  *		MSI and MSI-X capabilities), KP_BAR_WRITE, a transfer command
  *		or mmap() reaching the MSI-X table or PBA; KP_CFG_WRITE,
- *		KP_BAR_WRITE or BAR mmap() under kernel lockdown
+ *		KP_BAR_WRITE, a transfer command that writes (KP_INT_ENABLE)
+ *		or BAR mmap() under kernel lockdown
  *   EOPNOTSUPP	the requested interrupt mode is not supported by the device
  *		(e.g. MSI-X on edu); the plugin has no KP_Call
  *   ENODEV	the PCI device was removed (or the plugin is being unloaded
  *		at open()).  Only KP_GET_STATS, KP_PLUGIN_CLOSE, KP_INT_WAIT
  *		and KP_EVENT_WAIT keep working on such an fd; the last two
  *		drain what is queued and then report KP_WAIT_STOPPED.
+ *   ENOENT	a DMA handle this fd has not allocated or locked (or that it
+ *		already unlocked)
+ *   ENOMEM	a DMA allocation or lock beyond RLIMIT_MEMLOCK (like VFIO,
+ *		unless CAP_IPC_LOCK) or beyond what the device can address
  *   EAGAIN	KP_WAIT_NONBLOCK and nothing queued
  *   ETIMEDOUT	KP_WAIT_TIMEOUT and nothing arrived in time
  *   EINTR	a signal interrupted KP_INT_WAIT / KP_EVENT_WAIT
@@ -182,20 +191,25 @@ struct kp_plugin_call {
  * KP_TRANS_READ reads BAR @bar at @offset into the command's slot.  With a
  * non-zero @mask it is also the ownership test: when (value & @mask) == 0
  * the interrupt is not this device's, the remaining commands and the
- * plugin's handler are skipped and the runtime returns IRQ_NONE.
+ * plugin's handler are skipped and the runtime returns IRQ_NONE.  With
+ * KP_TRANS_F_TEST_CLEAR the test is inverted for active-low "pending"
+ * bits: the interrupt is this device's when any bit of @mask reads 0
+ * (16550 IIR bit 0 = 1: nothing pending).
  * KP_TRANS_WRITE writes @value; with KP_TRANS_F_USE_READ it writes the
  * value of the most recent KP_TRANS_READ instead (masked by @mask if set).
  * Values are truncated to @width.  KP_INT_ENABLE validates every command
  * (EINVAL): known @cmd and @flags (KP_TRANS_F_USE_READ only on a write
- * after a read), @bar present, @width 1/2/4/8 (8: memory BARs only),
- * @offset aligned and @offset + @width within the BAR.  I/O BARs work.
+ * after a read, KP_TRANS_F_TEST_CLEAR only on a read with a @mask), @bar
+ * present, @width 1/2/4/8 (8: memory BARs only), @offset aligned and
+ * @offset + @width within the BAR.  I/O BARs work.
  */
 struct kp_trans_cmd {
 	__u32	cmd;
 #define KP_TRANS_READ		1
 #define KP_TRANS_WRITE		2
 	__u32	flags;
-#define KP_TRANS_F_USE_READ	(1 << 0)
+#define KP_TRANS_F_USE_READ	(1 << 0)	/* write: the last read's value */
+#define KP_TRANS_F_TEST_CLEAR	(1 << 1)	/* read: mine if a mask bit is 0 */
 	__u32	bar;
 	__u32	width;			/* 1, 2, 4 or 8 */
 	__u64	offset;
@@ -351,6 +365,122 @@ struct kp_event_wait {
 	__u64	lost;			/* out: events dropped, queue full */
 };
 #define KP_EVENT_WAIT		_IO(KP_TYPE, KP_BASE + 13)
+
+/* ------------------------------------------------------------------ */
+/*
+ * DMA buffers (WDC_DMAContigBufLock / WDC_DMASGBufLock / WDC_DMABufUnlock
+ * / WDC_DMASyncCpu / WDC_DMASyncIo).  Every buffer belongs to the fd that
+ * made it; its @handle names it to KP_DMA_* and to the plugin (which may
+ * look it up by handle, kp_plugin.h).  Buffers go on KP_DMA_UNLOCK, on
+ * close and process exit, and when the device is removed (after the
+ * plugin's KP_Close); a mapping of a contiguous buffer then raises
+ * SIGBUS.  Their pages count against RLIMIT_MEMLOCK, as VFIO's do.  Bus
+ * addresses are what the device must use (IOVAs behind an IOMMU) and fit
+ * the DMA mask the plugin set (kp_dma_set_mask(); 32 bits by default).
+ *
+ * The direction is the streaming DMA API's: TO_DEVICE (the device
+ * reads), FROM_DEVICE (it writes), BIDIRECTIONAL.  Before the CPU reads
+ * what the device wrote, KP_DMA_SYNC with KP_DMA_SYNC_FOR_CPU; before the
+ * device reads what the CPU wrote, KP_DMA_SYNC_FOR_DEVICE.  Contiguous
+ * buffers are coherent: syncing them is allowed and does nothing.
+ */
+#define KP_DMA_TO_DEVICE	(1 << 0)
+#define KP_DMA_FROM_DEVICE	(1 << 1)
+#define KP_DMA_BIDIRECTIONAL	(KP_DMA_TO_DEVICE | KP_DMA_FROM_DEVICE)
+#define KP_DMA_DIR_MASK		KP_DMA_BIDIRECTIONAL
+
+#define KP_DMA_MAX_CONTIG	(4U << 20)	/* one contiguous buffer */
+#define KP_DMA_MAX_LOCK		(256ULL << 20)	/* one locked user buffer */
+
+/* mmap() offset of contiguous buffer @handle (a whole one, or a part) */
+#define KP_MMAP_DMA(handle)	KP_MMAP_OFFSET(8 + (__u64)(handle))
+
+/* One mapped segment: what the device must be given */
+struct kp_dma_seg {
+	__u64	bus_addr;
+	__u64	len;
+};
+
+/*
+ * KP_DMA_ALLOC - a physically contiguous, coherent buffer of @size bytes
+ * (rounded up to pages, at most KP_DMA_MAX_CONTIG), mmap()able at
+ * @mmap_offset.  @flags: the direction (informative for coherent memory).
+ */
+struct kp_dma_alloc {
+	__u32	argsz;
+	__u32	flags;			/* in: KP_DMA_* direction */
+	__u64	size;			/* in */
+	__u32	handle;			/* out */
+	__u32	__pad;
+	__u64	bus_addr;		/* out */
+	__u64	mmap_offset;		/* out */
+};
+#define KP_DMA_ALLOC		_IO(KP_TYPE, KP_BASE + 15)
+
+/*
+ * KP_DMA_LOCK - pins @size bytes of user memory at @addr (both page
+ * aligned, at most KP_DMA_MAX_LOCK) and maps them for the device:
+ * scatter-gather.  @nsegs says how many segments the mapping has; up to
+ * @max_segs of them are written to the struct kp_dma_seg array at @segs
+ * (which may be 0; KP_DMA_GET_SEGS reads them later).  FROM_DEVICE and
+ * BIDIRECTIONAL need writable memory.
+ */
+struct kp_dma_lock {
+	__u32	argsz;
+	__u32	flags;			/* in: KP_DMA_* direction */
+	__u64	addr;			/* in: user address */
+	__u64	size;			/* in */
+	__u64	segs;			/* in: user pointer, may be 0 */
+	__u32	max_segs;		/* in */
+	__u32	nsegs;			/* out */
+	__u32	handle;			/* out */
+	__u32	__pad;
+};
+#define KP_DMA_LOCK		_IO(KP_TYPE, KP_BASE + 16)
+
+/* KP_DMA_UNLOCK - frees a contiguous buffer or unmaps and unpins a lock */
+struct kp_dma_unlock {
+	__u32	argsz;
+	__u32	flags;
+	__u32	handle;			/* in */
+	__u32	__pad;
+};
+#define KP_DMA_UNLOCK		_IO(KP_TYPE, KP_BASE + 17)
+
+/*
+ * KP_DMA_SYNC - ownership of [@offset, @offset + @size) of the buffer
+ * goes to the CPU (KP_DMA_SYNC_FOR_CPU) or to the device
+ * (KP_DMA_SYNC_FOR_DEVICE); exactly one of them.
+ */
+struct kp_dma_sync {
+	__u32	argsz;
+	__u32	flags;
+#define KP_DMA_SYNC_FOR_CPU	(1 << 0)
+#define KP_DMA_SYNC_FOR_DEVICE	(1 << 1)
+	__u32	handle;			/* in */
+	__u32	__pad;
+	__u64	offset;			/* in */
+	__u64	size;			/* in, > 0 */
+};
+#define KP_DMA_SYNC		_IO(KP_TYPE, KP_BASE + 18)
+
+/*
+ * KP_DMA_GET_SEGS - what a buffer is: up to @max_segs segments to @segs
+ * (may be 0), and @nsegs, @size, @flags (its direction and
+ * KP_DMA_F_CONTIG for KP_DMA_ALLOC buffers).
+ */
+struct kp_dma_get_segs {
+	__u32	argsz;
+	__u32	flags;			/* out */
+#define KP_DMA_F_CONTIG		(1 << 8)
+	__u32	handle;			/* in */
+	__u32	max_segs;		/* in */
+	__u64	segs;			/* in: user pointer, may be 0 */
+	__u64	size;			/* out */
+	__u32	nsegs;			/* out */
+	__u32	__pad;
+};
+#define KP_DMA_GET_SEGS		_IO(KP_TYPE, KP_BASE + 19)
 
 /* ------------------------------------------------------------------ */
 /* KP_GET_STATS - the counters also shown in sysfs, read atomically-ish. */

@@ -7,6 +7,7 @@ KpgenError with the file, line and field path of the offending value.
 """
 from importlib import resources
 
+from kpgen import load
 from kpgen.errors import KpgenError
 from kpgen.load import fmt_int
 
@@ -308,6 +309,32 @@ def _check_interrupts(d, ctx):
                  "interrupt to acknowledge or raise")
 
 
+# The input fields kpgen puts first in the payload of a message with
+# `buffer`: the user's DMA buffer and the range of it the device uses.
+BUFFER_FIELDS = (("handle", "u32", "DMA buffer handle (kp_dma_contig_lock, "
+                  "kp_dma_sg_lock)"),
+                 ("offset", "u64", "start of the range the device uses"),
+                 ("length", "u64", "bytes of the range, > 0"))
+
+
+def add_buffer_fields(d):
+    """Puts BUFFER_FIELDS first in the input of every message with
+    `buffer` (once: a description is checked once per load)."""
+    for msg in d.messages:
+        if msg.buffer is None or getattr(msg, "_buffer_fields", False):
+            continue
+        fields = []
+        for name, ftype, text in BUFFER_FIELDS:
+            f = load.Obj(name=name, type=ftype, count=None,
+                         description=text)
+            f._line, f._lines = msg.line("buffer"), {}
+            f._path = msg.path("buffer")
+            f._generated = True
+            fields.append(f)
+        msg.input[:0] = fields
+        msg._buffer_fields = True
+
+
 def payload_layout(msg):
     """(size, [(kind, field or pad size, offset)]) with explicit padding:
     input fields first, each aligned to its size, the struct padded to its
@@ -335,7 +362,7 @@ def payload_layout(msg):
       "...); `char` needs `count`.")
 def _check_fields(d, ctx):
     for msg in d.messages:
-        seen = {}
+        seen, seen_field = {}, {}
         for f in list(msg.input) + list(msg.output):
             if f.name in C_KEYWORDS:
                 ctx.fail(f.line("name"), f.path("name"), "%r is a C keyword"
@@ -344,11 +371,18 @@ def _check_fields(d, ctx):
                 ctx.fail(f.line("name"), f.path("name"), "%r is a macro in "
                          "the kernel or C library headers: "
                          "choose another name" % f.name)
+            if f.name in seen and getattr(seen_field[f.name], "_generated",
+                                          False):
+                ctx.fail(f.line("name"), f.path("name"), "field %r is "
+                         "kpgen's own in a message with `buffer` (%s): "
+                         "choose another name" % (f.name, ", ".join(
+                             n for n, _, _ in BUFFER_FIELDS)))
             if f.name in seen:
                 ctx.fail(f.line("name"), f.path("name"), "duplicate field "
                          "name %r (first at line %d) - input and output "
                          "fields share one struct" % (f.name, seen[f.name]))
             seen[f.name] = f.line("name")
+            seen_field[f.name] = f
             if f.type == "char" and f.count is None:
                 ctx.fail(f.line("type"), f.path("type"), "type `char` is "
                          "for strings: give `count`, the array length "
@@ -366,6 +400,37 @@ def _check_messages(d, ctx):
             ctx.fail(msg.line(), msg.path(), "payload of message %r is %d "
                      "bytes: expected at most %d (KP_MAX_DATA_SIZE)"
                      % (msg.name, size, KP_MAX_DATA_SIZE))
+
+
+@rule("message", "A message with `buffer` needs a `dma` section that "
+      "accepts contiguous or scatter-gather buffers; its first input "
+      "fields are kpgen's (`%s`)." % "`, `".join(n for n, _, _ in
+                                              BUFFER_FIELDS))
+def _check_buffer_messages(d, ctx):
+    for msg in d.messages:
+        if msg.buffer is None:
+            continue
+        if d.dma is None:
+            ctx.fail(msg.line("buffer"), msg.path("buffer"), "a message "
+                     "with `buffer` needs a `dma` section (at least "
+                     "`dma: {mask: BITS}`)")
+        if not d.dma.contiguous and not d.dma.scatter_gather:
+            ctx.fail(msg.line("buffer"), msg.path("buffer"), "`dma` "
+                     "accepts no user buffers (contiguous and "
+                     "scatter_gather are false): no message can take one")
+
+
+@rule("DMA", "Buffer names are unique and are not C keywords or "
+      "lower-case macros (they are struct members).")
+def _check_dma(d, ctx):
+    if d.dma is None:
+        return
+    _unique(d.dma.buffers, "name", "DMA buffer name", ctx)
+    for buf in d.dma.buffers:
+        if buf.name in C_KEYWORDS or buf.name in RESERVED_MACROS:
+            ctx.fail(buf.line("name"), buf.path("name"), "%r is a C "
+                     "keyword or a macro of the kernel or C library "
+                     "headers: choose another name" % buf.name)
 
 
 def assign_message_ids(d, ctx, recorded=None):
@@ -418,11 +483,13 @@ def _symbols_placeholder(d, ctx):
 
 
 CHECKS = [_check_name, _check_bars, _check_registers, _check_bitfields,
-          _check_steps, _check_interrupts, _check_fields, _check_messages]
+          _check_steps, _check_interrupts, _check_dma,
+          _check_buffer_messages, _check_fields, _check_messages]
 
 
 def check(d, filename, recorded_ids=None):
     ctx = Ctx(filename)
+    add_buffer_fields(d)
     for fn in CHECKS:
         fn(d, ctx)
     return assign_message_ids(d, ctx, recorded_ids)

@@ -34,7 +34,7 @@ events: [remove]
 """
 
 ORDER = ["description", "pci", "bar", "register", "bit_field", "interrupts",
-         "step", "message", "payload_field"]
+         "step", "message", "payload_field", "dma", "dma_buffer"]
 
 
 def section(key):

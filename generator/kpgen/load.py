@@ -383,7 +383,7 @@ def _with_defaults(data, sch, path, reader):
                 value = sub_r.get("default")
                 if isinstance(value, list):
                     value = list(value)
-                if sub_r.get("type") == "object" and key == "interrupts":
+                if sub_r.get("type") == "object" and key in ("interrupts", "dma"):
                     value = None
             out[key] = _with_defaults(value, sub_r, path + (key,), reader)
         return out

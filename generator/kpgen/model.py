@@ -17,6 +17,9 @@ IO_WRITE = {8: "iowrite8", 16: "iowrite16", 32: "iowrite32", 64: "writeq"}
 MODE_MACROS = {"legacy": "KP_INT_MODE_INTX", "msi": "KP_INT_MODE_MSI",
                "msix": "KP_INT_MODE_MSIX"}
 DEFAULT_PREFER = ["msix", "msi", "legacy"]
+DMA_DIRS = {"to_device": "KP_DMA_TO_DEVICE",
+            "from_device": "KP_DMA_FROM_DEVICE",
+            "bidirectional": "KP_DMA_BIDIRECTIONAL"}
 MSG_ON_STACK_MAX = 256      # larger payloads are copied through malloc()
 
 # dwResult values of every generated plugin, in value order
@@ -27,7 +30,8 @@ RESULTS = [("OK", "success"), ("NOT_IMPLEMENTED", "no handler yet"),
            ("ERROR", "other failure"),
            ("UNKNOWN_MESSAGE", "no such message"),
            ("NO_DEVICE", "the device is gone"),
-           ("NO_TRANS_CMDS", "TRANS_ACK without transfer commands")]
+           ("NO_TRANS_CMDS", "TRANS_ACK without transfer commands"),
+           ("BAD_BUFFER", "DMA buffer: unknown, range, direction or kind")]
 
 # The user's callbacks, called by the generated KP_* callbacks
 # (<name>_gen.c); docs and templates take their names from here.
@@ -89,12 +93,16 @@ def fixed_names(name, up):
         "DRIVER_NAME", "VENDOR_ID", "DEVICE_ID", "ACK_NCMDS",
         "ACK_TRANS_CMDS", "INT_F_TRANS_ACK", "INT_MODES", "INT_NMODES",
         "INT_VECTORS", "EVENTS", "REGS_H", "MSGS_H", "GEN_H", "PLUGIN_H",
-        "NRESULTS", "SMALL_PAYLOAD")]
+        "NRESULTS", "SMALL_PAYLOAD", "DMA_MASK_BITS", "DMA_USER_CONTIG",
+        "DMA_USER_SG")]
     names += ["%s_%s" % (name, h) for h in HOOKS]
     names += ["%s_%s" % (name, s) for s in (
         "acknowledge", "drv_ctx", "int_ctx", "int_enable", "pci_ids",
         "msgs", "dispatch", "regs", "results", "modes", "device", "raise",
-        "ack", "msg_desc", "check_bars", "payload_in", "payload_out")]
+        "ack", "msg_desc", "check_bars", "payload_in", "payload_out",
+        "dma", "dma_buf", "dma_open", "dma_free", "dma_msg_get",
+        "dma_msg_put", "dma_bus", "dma_range", "dma_mask", "dma_alloc",
+        "open_ctx", "ctx")]
     return names
 
 
@@ -246,6 +254,25 @@ def build(d, filename, runtime):
             syms.add(sym, msg, "name", "message %r" % msg.name)
         messages.append(m)
 
+    dma = None
+    if d.dma is not None:
+        bufs = []
+        for buf in d.dma.buffers:
+            b = {"name": buf.name,
+                 "macro": "%s_DMA_%s" % (up, buf.name.upper()),
+                 "size": buf.size, "size_hex": c_hex(buf.size),
+                 "dir": DMA_DIRS[buf.direction],
+                 "description": comment(buf.description)}
+            for suffix in ("_SIZE", "_DIR"):
+                syms.add(b["macro"] + suffix, buf, "name", "DMA buffer %r"
+                         % buf.name)
+            bufs.append(b)
+        dma = {"mask": d.dma.mask, "buffers": bufs,
+               "contiguous": d.dma.contiguous,
+               "sg": d.dma.scatter_gather}
+    for m, msg in zip(messages, d.messages):
+        m["buffer"] = DMA_DIRS[msg.buffer] if msg.buffer else None
+
     events = set(d.events)
     event_bits = []
     if "insert" in events:
@@ -289,6 +316,8 @@ def build(d, filename, runtime):
                 else True,
                 "ack_reads": any(s["op"] == "read" for s in ack)},
         "messages": messages,
+        "dma": dma,
+        "buffer_msgs": any(m["buffer"] for m in messages),
         "results": [{"name": r, "macro": "%s_RES_%s" % (up, r),
                      "value": i, "note": note}
                     for i, (r, note) in enumerate(RESULTS)],

@@ -175,7 +175,7 @@ ERRORS = [
     # (description text, line, field, message)
     (BASE + "colour: red\n", 3, "colour", "unknown key 'colour' in the "
      "description: expected one of kpgen, name, description, version, "
-     "author, pci, bars, interrupts, messages, events"),
+     "author, pci, bars, interrupts, messages, dma, events"),
     ("pci: {vendor: 1, device: 2}\n", 1, "name", "missing required key "
      "'name' in the description: expected a lower-case C identifier "
      "([a-z][a-z0-9_]*, at most 11 characters)"),

@@ -1,5 +1,6 @@
 """Golden files: the projects generated from examples/edu/edu.yaml (with
-its user file) and tests/target/serial/uart.yaml.
+its user file), tests/target/serial/uart.yaml and
+examples/edudma/edudma.yaml (DMA, with its user files).
 
 Refresh after an intended template change with
 
@@ -16,7 +17,8 @@ import pytest
 from conftest import EDU, GOLDEN_RUNTIME, REPO, tree
 
 GOLDEN = Path(__file__).parent / "golden"
-SOURCES = {"edu": EDU, "uart": REPO / "tests/target/serial/uart.yaml"}
+SOURCES = {"edu": EDU, "uart": REPO / "tests/target/serial/uart.yaml",
+           "edudma": REPO / "examples/edudma/edudma.yaml"}
 
 
 def generate(kpgen, out, name):

@@ -118,7 +118,34 @@ messages:
   - name: reset
 """
 
+DMA_SG = """\
+name: sgdev
+description: DMA with two plugin buffers, scatter-gather user buffers only
+pci: {vendor: 0x10ee, device: 0x9038}
+bars:
+  - {index: 0, name: regs, type: mem, size: 0x1000, registers: [
+      {name: doorbell, offset: 0x0, access: wo}]}
+interrupts: {mode: msix, vectors: 4}
+dma:
+  mask: 64
+  contiguous: false
+  scatter_gather: true
+  buffers:
+    - {name: ring, size: 0x10000, direction: to_device, description: the
+       submission ring}
+    - {name: status, size: 8, direction: from_device}
+messages:
+  - name: submit
+    buffer: bidirectional
+    input: [{name: flags, type: u8}, {name: tag, type: u64}]
+    output: [{name: done, type: u16}]
+  - name: reset
+events: [remove]
+"""
+
 DESCRIPTIONS = {"edu": EDU.read_text(), "six": SIX_BARS, "tiny": MINIMAL,
+                "edudma": (REPO / "examples/edudma/edudma.yaml").read_text(),
+                "sgdev": DMA_SG,
                 "oldcard": LEGACY_IO, "dma_eng": MSI_MULTI,
                 "uart": (REPO / "tests/target/serial/uart.yaml").read_text()}
 

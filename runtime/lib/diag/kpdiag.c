@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -729,7 +730,9 @@ static int irq_usage(void)
 	    "  enables interrupts, waits for N notifications, raising each one\n"
 	    "  (interrupts.raise; the default when the description has it) unless\n"
 	    "  --no-raise; --trans lets the runtime acknowledge with transfer\n"
-	    "  commands; prints one summary line; exit status 0 when all N arrived");
+	    "  commands; prints one summary line; exit status 0 when all N arrived\n"
+	    "       irq enable [--mode M] [--vectors N] [--trans]   irq disable\n"
+	    "  keep interrupts enabled for the commands that follow (a script)");
 	return 2;
 }
 
@@ -791,36 +794,28 @@ static int irq_parse(int argc, char **argv, struct irq_args *a)
 	return 0;
 }
 
-static int cmd_irq(int argc, char **argv)
-{
-	struct irq_args a = { .count = 1, .vectors = D->vectors,
-			      .timeout = 1000, .raise = -1 };
-	struct kpdiag_int_enable ie = { 0 };
-	struct kp_int_granted granted = { 0 };
-	struct kp_int_opts opts = { 0 };
-	struct kp_stats before = { 0 }, after = { 0 };
-	struct kp_int_result res = { 0 };
-	uint64_t received = 0, timeouts = 0;
-	unsigned int m;
-	int rc = -1, ok;
-	int64_t t0;
+static int int_enabled;			/* by `irq enable`, until `irq disable` */
 
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		return irq_usage();
-	rc = irq_parse(argc, argv, &a);
-	if (rc)
-		return rc;
+/*
+ * Enables interrupts as @a says, trying its modes in order; returns 0, or
+ * the exit status after saying why not.
+ */
+static int int_enable(struct irq_args *a, struct kp_int_granted *granted)
+{
+	struct kpdiag_int_enable ie = { 0 };
+	struct kp_int_opts opts = { 0 };
+	unsigned int m;
+	int rc;
+
 	if (!D->nint_modes) {
 		err("the description has no interrupts (interrupts.mode none)");
 		return 2;
 	}
-	if (a.raise == 1 && !D->nraise) {
-		err("--raise: the description has no interrupts.raise steps");
+	if (int_enabled) {
+		err("interrupts are enabled already (`irq disable` first)");
 		return 2;
 	}
-	if (a.raise < 0)	/* default: raise when the description can */
-		a.raise = D->nraise != 0;
-	if (a.trans) {
+	if (a->trans) {
 		if (!D->nack) {
 			err("--trans: %s", D->ack_note ? D->ack_note :
 			    "the description has no interrupts.acknowledge steps");
@@ -830,29 +825,96 @@ static int cmd_irq(int argc, char **argv)
 		opts.trans = D->ack;
 		opts.ntrans = D->nack;
 	}
-	if (!a.nmodes) {	/* the description's order */
+	if (!a->nmodes) {	/* the description's order */
 		for (m = 0; m < D->nint_modes && m < 4; m++)
-			a.modes[a.nmodes++] = D->int_modes[m];
+			a->modes[a->nmodes++] = D->int_modes[m];
 	}
 	if (get_plugin())
 		return 1;
 	opts.data = &ie;
 	opts.data_size = sizeof(ie);
-	opts.max_backlog = a.backlog;
+	opts.max_backlog = a->backlog;
 	rc = -1;
-	for (m = 0; m < a.nmodes; m++) {
-		opts.mode = a.modes[m];
-		opts.nvec = a.modes[m] == KP_INT_MODE_INTX ? 1 :
-			    (uint32_t)a.vectors;
-		rc = kp_int_enable(dev, &opts, NULL, NULL, &granted);
+	for (m = 0; m < a->nmodes; m++) {
+		opts.mode = a->modes[m];
+		opts.nvec = a->modes[m] == KP_INT_MODE_INTX ? 1 :
+			    (uint32_t)a->vectors;
+		rc = kp_int_enable(dev, &opts, NULL, NULL, granted);
 		if (rc == 0)
 			break;
-		if (!script && m + 1 < a.nmodes)
-			printf("mode %s: %s\n", mode_name(a.modes[m]),
+		if (!script && m + 1 < a->nmodes)
+			printf("mode %s: %s\n", mode_name(a->modes[m]),
 			       kp_strerror(dev));
 	}
-	if (rc < 0)
-		return kperr(NULL, rc);
+	return rc < 0 ? kperr(NULL, rc) : 0;
+}
+
+/*
+ * `irq enable [OPTIONS]` leaves interrupts enabled for the commands that
+ * follow (in a script: a plugin that takes completion interrupts while a
+ * KP_Call runs); `irq disable` ends that.
+ */
+static int cmd_irq_onoff(int argc, char **argv)
+{
+	struct irq_args a = { .vectors = D->vectors };
+	struct kp_int_granted granted = { 0 };
+	int rc;
+
+	if (!strcmp(argv[1], "disable")) {
+		if (argc != 2) {
+			err("usage: irq disable");
+			return 2;
+		}
+		if (!int_enabled) {
+			err("irq disable: interrupts are not enabled");
+			return 1;
+		}
+		kp_int_disable(dev);
+		int_enabled = 0;
+		if (!script)
+			printf("interrupts disabled\n");
+		return 0;
+	}
+	rc = irq_parse(argc - 1, argv + 1, &a);
+	if (rc)
+		return rc;
+	rc = int_enable(&a, &granted);
+	if (rc)
+		return rc;
+	int_enabled = 1;
+	printf("irq: enabled mode=%s vectors=%u trans=%d\n",
+	       mode_name(granted.mode), granted.nvec, a.trans);
+	return 0;
+}
+
+static int cmd_irq(int argc, char **argv)
+{
+	struct irq_args a = { .count = 1, .vectors = D->vectors,
+			      .timeout = 1000, .raise = -1 };
+	struct kp_int_granted granted = { 0 };
+	struct kp_stats before = { 0 }, after = { 0 };
+	struct kp_int_result res = { 0 };
+	uint64_t received = 0, timeouts = 0;
+	int rc = -1, ok;
+	int64_t t0;
+
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return irq_usage();
+	if (argc >= 2 && (!strcmp(argv[1], "enable") ||
+			  !strcmp(argv[1], "disable")))
+		return cmd_irq_onoff(argc, argv);
+	rc = irq_parse(argc, argv, &a);
+	if (rc)
+		return rc;
+	if (a.raise == 1 && !D->nraise) {
+		err("--raise: the description has no interrupts.raise steps");
+		return 2;
+	}
+	if (a.raise < 0)	/* default: raise when the description can */
+		a.raise = D->nraise != 0;
+	rc = int_enable(&a, &granted);
+	if (rc)
+		return rc;
 	kp_get_stats(dev, &before);
 	t0 = now_ms();
 	while (received + timeouts < a.count) {
@@ -1010,6 +1072,324 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* ---- DMA buffers ------------------------------------------------------ */
+/*
+ * `dma alloc` (contiguous, kp_dma_contig_lock) and `dma lock` (this
+ * process's memory, kp_dma_sg_lock) make buffers that live until `dma
+ * free` or the end of the app: in a script, the commands in between can
+ * hand their handles to the plugin (`call MSG handle=H offset=0 length=N`).
+ */
+#define MAX_DMA		64
+
+struct dma_entry {
+	struct kp_dma	*dma;
+	void		*mem;		/* dma lock: our pages, to munmap */
+	size_t		mem_size;
+};
+
+static struct dma_entry dmas[MAX_DMA];
+
+static const char *dir_name(uint32_t flags)
+{
+	switch (flags & KP_DMA_DIR_MASK) {
+	case KP_DMA_TO_DEVICE: return "to_device";
+	case KP_DMA_FROM_DEVICE: return "from_device";
+	default: return "bidirectional";
+	}
+}
+
+static int parse_dir(const char *s, uint32_t *flags)
+{
+	if (!strcmp(s, "to_device"))
+		*flags = KP_DMA_TO_DEVICE;
+	else if (!strcmp(s, "from_device"))
+		*flags = KP_DMA_FROM_DEVICE;
+	else if (!strcmp(s, "bidirectional"))
+		*flags = KP_DMA_BIDIRECTIONAL;
+	else
+		return -1;
+	return 0;
+}
+
+static struct dma_entry *find_dma(const char *s)
+{
+	uint64_t h;
+	unsigned int i;
+
+	if (parse_u64(s, &h)) {
+		err("bad handle '%s': expected a number (see 'dma list')", s);
+		return NULL;
+	}
+	for (i = 0; i < MAX_DMA; i++)
+		if (dmas[i].dma && dmas[i].dma->handle == h)
+			return &dmas[i];
+	err("no DMA buffer with handle %" PRIu64 " (see 'dma list')", h);
+	return NULL;
+}
+
+static void print_dma(const struct kp_dma *d)
+{
+	uint64_t mask = D->dma_mask_bits >= 64 ? UINT64_MAX :
+			(UINT64_C(1) << D->dma_mask_bits) - 1;
+	int fits = 1;
+	uint32_t i;
+
+	for (i = 0; i < d->nsegs; i++)
+		if (d->segs[i].bus_addr + d->segs[i].len - 1 > mask)
+			fits = 0;
+	printf("dma: handle=%u kind=%s size=0x%" PRIx64 " dir=%s nsegs=%u "
+	       "bus=0x%" PRIx64 " fits_mask=%d\n", d->handle,
+	       d->flags & KP_DMA_F_CONTIG ? "contig" : "sg", d->size,
+	       dir_name(d->flags), d->nsegs,
+	       d->nsegs ? (uint64_t)d->segs[0].bus_addr : 0, fits);
+	if (!(d->flags & KP_DMA_F_CONTIG))
+		for (i = 0; i < d->nsegs; i++)
+			printf("seg: index=%u bus=0x%" PRIx64 " len=0x%" PRIx64
+			       "\n", i, (uint64_t)d->segs[i].bus_addr,
+			       (uint64_t)d->segs[i].len);
+}
+
+/* SIZE, or FILE: its size and contents (*@data, to free) */
+static int size_or_file(const char *s, size_t *size, void **data)
+{
+	uint64_t v;
+	FILE *f;
+	long n;
+
+	*data = NULL;
+	if (!parse_u64(s, &v)) {
+		if (!v || v > KP_DMA_MAX_LOCK) {
+			err("bad size %s: expected 1 to 0x%llx bytes", s,
+			    (unsigned long long)KP_DMA_MAX_LOCK);
+			return 2;
+		}
+		*size = (size_t)v;
+		return 0;
+	}
+	f = fopen(s, "rb");
+	if (!f) {
+		err("%s: %s (expected a size or a file)", s, strerror(errno));
+		return 1;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET)) {
+		err("%s: cannot get its size: %s", s, strerror(errno));
+		fclose(f);
+		return 1;
+	}
+	if (!n || (uint64_t)n > KP_DMA_MAX_LOCK) {
+		err("%s: %ld bytes: expected 1 to 0x%llx", s, n,
+		    (unsigned long long)KP_DMA_MAX_LOCK);
+		fclose(f);
+		return 1;
+	}
+	*data = malloc((size_t)n);
+	if (!*data || fread(*data, 1, (size_t)n, f) != (size_t)n) {
+		err("%s: cannot read it", s);
+		free(*data);
+		*data = NULL;
+		fclose(f);
+		return 1;
+	}
+	fclose(f);
+	*size = (size_t)n;
+	return 0;
+}
+
+static struct dma_entry *free_slot(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_DMA; i++)
+		if (!dmas[i].dma)
+			return &dmas[i];
+	err("at most %u DMA buffers at a time (dma free one)", MAX_DMA);
+	return NULL;
+}
+
+/* dma alloc|lock SIZE|FILE [DIR] */
+static int dma_make(int argc, char **argv, int contig)
+{
+	uint32_t flags = KP_DMA_BIDIRECTIONAL;
+	struct dma_entry *e;
+	size_t size, page = (size_t)sysconf(_SC_PAGESIZE);
+	void *data, *mem = NULL, *buf;
+	int rc;
+
+	if (argc < 3 || argc > 4 || (argc == 4 && parse_dir(argv[3], &flags))) {
+		err("usage: dma %s SIZE|FILE [to_device|from_device|bidirectional]",
+		    argv[1]);
+		return 2;
+	}
+	if (!(D->dma_user & (contig ? KPDIAG_DMA_CONTIG : KPDIAG_DMA_SG))) {
+		err("dma %s: the plugin takes no %s buffers (dma.%s is false)",
+		    argv[1], contig ? "contiguous" : "scatter-gather",
+		    contig ? "contiguous" : "scatter_gather");
+		return 2;
+	}
+	rc = size_or_file(argv[2], &size, &data);
+	if (rc)
+		return rc;
+	e = free_slot();
+	/* the plugin's KP_Open sets the DMA mask: open it first */
+	if (!e || get_plugin()) {
+		free(data);
+		return 1;
+	}
+	if (contig) {
+		rc = kp_dma_contig_lock(dev, &buf, flags, size, &e->dma);
+	} else {
+		e->mem_size = (size + page - 1) / page * page;
+		mem = mmap(NULL, e->mem_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED) {
+			err("dma lock: %s", strerror(errno));
+			free(data);
+			return 1;
+		}
+		buf = mem;
+		/*
+		 * Write every page before pinning: a to_device lock pins
+		 * read-only, and an untouched page is then the shared zero
+		 * page, which a later write would copy away from the device.
+		 */
+		memset(mem, 0, e->mem_size);
+		if (data) {
+			memcpy(mem, data, size);
+			free(data);
+			data = NULL;
+		}
+		rc = kp_dma_sg_lock(dev, buf, flags, e->mem_size, &e->dma);
+	}
+	if (rc < 0) {
+		if (mem)
+			munmap(mem, e->mem_size);
+		e->dma = NULL;
+		free(data);
+		return kperr(NULL, rc);
+	}
+	e->mem = mem;
+	if (data) {
+		memcpy(buf, data, size);
+		free(data);
+	}
+	print_dma(e->dma);
+	return 0;
+}
+
+/* dma dump HANDLE [OFFSET LENGTH]: hex, 16 bytes a line */
+static int dma_dump(int argc, char **argv)
+{
+	struct dma_entry *e;
+	uint64_t off = 0, len, i;
+	const unsigned char *p;
+
+	if (argc != 3 && argc != 5) {
+		err("usage: dma dump HANDLE [OFFSET LENGTH]");
+		return 2;
+	}
+	e = find_dma(argv[2]);
+	if (!e)
+		return 2;
+	len = e->dma->size;
+	if (argc == 5 && (parse_u64(argv[3], &off) || parse_u64(argv[4], &len) ||
+			  off > e->dma->size || len > e->dma->size - off)) {
+		err("dma dump: bad range %s %s: the buffer has 0x%" PRIx64
+		    " bytes", argv[3], argv[4], e->dma->size);
+		return 2;
+	}
+	p = (const unsigned char *)e->dma->user_addr + off;
+	for (i = 0; i < len; i++) {
+		if (i % 16 == 0)
+			printf("%08" PRIx64 ":", off + i);
+		printf(" %02x", p[i]);
+		if (i % 16 == 15 || i + 1 == len)
+			putchar('\n');
+	}
+	printf("dump: handle=%u offset=0x%" PRIx64 " length=0x%" PRIx64 "\n",
+	       e->dma->handle, off, len);
+	return 0;
+}
+
+static int dma_sync(int argc, char **argv)
+{
+	struct dma_entry *e;
+	int rc, cpu;
+
+	if (argc != 4 || (strcmp(argv[3], "cpu") && strcmp(argv[3], "io"))) {
+		err("usage: dma sync HANDLE cpu|io  (cpu: before reading what "
+		    "the device wrote; io: before the device reads)");
+		return 2;
+	}
+	e = find_dma(argv[2]);
+	if (!e)
+		return 2;
+	cpu = !strcmp(argv[3], "cpu");
+	rc = cpu ? kp_dma_sync_cpu(e->dma) : kp_dma_sync_io(e->dma);
+	if (rc < 0)
+		return kperr(NULL, rc);
+	if (!script)
+		printf("synced buffer %u for the %s\n", e->dma->handle,
+		       cpu ? "CPU" : "device");
+	return 0;
+}
+
+static void dma_release(struct dma_entry *e)
+{
+	kp_dma_unlock(e->dma);
+	if (e->mem)
+		munmap(e->mem, e->mem_size);
+	memset(e, 0, sizeof(*e));
+}
+
+static int dma_free(int argc, char **argv)
+{
+	struct dma_entry *e;
+
+	if (argc != 3) {
+		err("usage: dma free HANDLE");
+		return 2;
+	}
+	e = find_dma(argv[2]);
+	if (!e)
+		return 2;
+	if (!script)
+		printf("freed buffer %u\n", e->dma->handle);
+	dma_release(e);
+	return 0;
+}
+
+static int cmd_dma(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (D->version < 2 || !D->dma_mask_bits) {
+		err("the description has no dma section");
+		return 2;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "alloc"))
+		return dma_make(argc, argv, 1);
+	if (argc >= 2 && !strcmp(argv[1], "lock"))
+		return dma_make(argc, argv, 0);
+	if (argc >= 2 && !strcmp(argv[1], "dump"))
+		return dma_dump(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "sync"))
+		return dma_sync(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "free"))
+		return dma_free(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		for (i = 0; i < MAX_DMA; i++)
+			if (dmas[i].dma)
+				print_dma(dmas[i].dma);
+		return 0;
+	}
+	err("usage: dma alloc SIZE|FILE [DIR] | lock SIZE|FILE [DIR] | dump HANDLE [OFF LEN] | sync HANDLE cpu|io | free HANDLE | list\n"
+	    "  alloc: a contiguous buffer; lock: this process's memory (scatter-gather);\n"
+	    "  DIR: to_device, from_device or bidirectional (default); a FILE's\n"
+	    "  contents fill the buffer; hand the handle to a message with `buffer`");
+	return 2;
+}
+
 static int cmd_help(int argc, char **argv);
 
 struct cmd {
@@ -1034,6 +1414,8 @@ static const struct cmd cmds[] = {
 	  "interrupt test (see 'irq --help')" },
 	{ "events", cmd_events, "[--count N] [--timeout MS]",
 	  "wait for plug-and-play / power events" },
+	{ "dma", cmd_dma, "alloc|lock|dump|sync|free|list ...",
+	  "DMA buffers (see 'dma help')" },
 	{ "stats", cmd_stats, "", "runtime counters of the device" },
 	{ "help", cmd_help, "", "this list" },
 	{ NULL, NULL, NULL, NULL }
@@ -1127,6 +1509,7 @@ static int menu(void)
 		{ "Call a message", "call", "message [field=value ...]: " },
 		{ "Interrupt test", "irq", "options (e.g. --raise --count 10): " },
 		{ "Wait for events", "events", "options (e.g. --count 1): " },
+		{ "DMA buffers", "dma", "alloc|lock SIZE|FILE [DIR], dump|sync|free HANDLE ...: " },
 		{ "Runtime statistics", "stats", NULL },
 	};
 	char line[1024], args[1024], *argv[MAX_ARGS];
@@ -1188,6 +1571,12 @@ int kpdiag_main(const struct kpdiag_device *desc, int argc, char **argv)
 		rc = run_lines();
 	else
 		rc = menu();
+	for (i = 0; i < MAX_DMA; i++)
+		if (dmas[i].dma)
+			dma_release(&dmas[i]);
+	if (int_enabled)
+		kp_int_disable(dev);
+	int_enabled = 0;
 	kp_close(dev);
 	dev = NULL;
 	plugin_open = 0;

@@ -4,7 +4,7 @@
  *
  * A generated <name>_diag.c holds only the device's tables (registers,
  * KP_Call messages and their payload fields, interrupt modes, the
- * acknowledge transfer commands, the raise steps, events) in a
+ * acknowledge transfer commands, the raise steps, events, DMA) in a
  * struct kpdiag_device, and calls kpdiag_main().  Everything else - the
  * menu, script mode, the register / BAR / config / call / interrupt /
  * event commands and their output - is here, so a fix reaches every
@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define KPDIAG_VERSION		1
+#define KPDIAG_VERSION		2	/* 2: dma_mask_bits, dma_user */
 
 /* struct kpdiag_reg.flags */
 #define KPDIAG_REG_READ		(1U << 0)
@@ -105,6 +105,11 @@ struct kpdiag_device {
 	const struct kpdiag_step *raise;
 	unsigned int	nraise;
 	uint32_t	events;		/* KP_EVENT_* the plugin passes on */
+	/* version 2 */
+	unsigned int	dma_mask_bits;	/* dma.mask; 0: no dma section */
+	unsigned int	dma_user;	/* KPDIAG_DMA_*: what `buffer` takes */
+#define KPDIAG_DMA_CONTIG	(1U << 0)	/* dma alloc buffers */
+#define KPDIAG_DMA_SG		(1U << 1)	/* dma lock buffers */
 };
 
 /*

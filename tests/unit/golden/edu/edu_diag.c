@@ -85,6 +85,7 @@ static const char *const edu_results[] = {
 	[EDU_RES_UNKNOWN_MESSAGE] = "UNKNOWN_MESSAGE",
 	[EDU_RES_NO_DEVICE] = "NO_DEVICE",
 	[EDU_RES_NO_TRANS_CMDS] = "NO_TRANS_CMDS",
+	[EDU_RES_BAD_BUFFER] = "BAD_BUFFER",
 };
 
 static const uint32_t edu_modes[] = EDU_INT_MODES;

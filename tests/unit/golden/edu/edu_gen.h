@@ -152,13 +152,22 @@ DWORD edu_dpc_msi(struct edu_int_ctx *ictx, DWORD dwCount, ULONG vector);
 
 /* ---- Yours to implement (edu_calls.c): KP_Call messages ------------ */
 
-/* EDU_MSG_VERSION: plugin version, device id and a version string; returns a EDU_RES_* value */
+/*
+ * EDU_MSG_VERSION: plugin version, device id and a version string; returns a
+ * EDU_RES_* value
+ */
 DWORD edu_on_version(struct edu_drv_ctx *ctx, struct edu_msg_version *msg);
 
-/* EDU_MSG_LIVENESS: write the liveness register and read it back; returns a EDU_RES_* value */
+/*
+ * EDU_MSG_LIVENESS: write the liveness register and read it back; returns a
+ * EDU_RES_* value
+ */
 DWORD edu_on_liveness(struct edu_drv_ctx *ctx, struct edu_msg_liveness *msg);
 
-/* EDU_MSG_FACTORIAL: compute n! on the device (32-bit result, wraps); returns a EDU_RES_* value */
+/*
+ * EDU_MSG_FACTORIAL: compute n! on the device (32-bit result, wraps); returns a
+ * EDU_RES_* value
+ */
 DWORD edu_on_factorial(struct edu_drv_ctx *ctx, struct edu_msg_factorial *msg);
 
 #endif /* _EDU_GEN_H */

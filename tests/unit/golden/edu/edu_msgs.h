@@ -24,7 +24,9 @@
 #define EDU_RES_NO_DEVICE		7	/* the device is gone */
 /* TRANS_ACK without transfer commands */
 #define EDU_RES_NO_TRANS_CMDS		8
-#define EDU_NRESULTS			9
+/* DMA buffer: unknown, range, direction or kind */
+#define EDU_RES_BAD_BUFFER		9
+#define EDU_NRESULTS			10
 
 /* dwMessage values */
 /* plugin version, device id and a version string */

@@ -72,6 +72,7 @@ static const char *const uart_results[] = {
 	[UART_RES_UNKNOWN_MESSAGE] = "UNKNOWN_MESSAGE",
 	[UART_RES_NO_DEVICE] = "NO_DEVICE",
 	[UART_RES_NO_TRANS_CMDS] = "NO_TRANS_CMDS",
+	[UART_RES_BAD_BUFFER] = "BAD_BUFFER",
 };
 
 static const uint32_t uart_modes[] = UART_INT_MODES;

@@ -168,7 +168,10 @@ DWORD uart_dpc_msi(struct uart_int_ctx *ictx, DWORD dwCount, ULONG vector);
 
 /* ---- Yours to implement (uart_calls.c): KP_Call messages ------------ */
 
-/* UART_MSG_SCRATCH: write the scratch register and read it back; returns a UART_RES_* value */
+/*
+ * UART_MSG_SCRATCH: write the scratch register and read it back; returns a
+ * UART_RES_* value
+ */
 DWORD uart_on_scratch(struct uart_drv_ctx *ctx, struct uart_msg_scratch *msg);
 
 #endif /* _UART_GEN_H */

@@ -24,7 +24,9 @@
 #define UART_RES_NO_DEVICE		7	/* the device is gone */
 /* TRANS_ACK without transfer commands */
 #define UART_RES_NO_TRANS_CMDS		8
-#define UART_NRESULTS			9
+/* DMA buffer: unknown, range, direction or kind */
+#define UART_RES_BAD_BUFFER		9
+#define UART_NRESULTS			10
 
 /* dwMessage values */
 /* write the scratch register and read it back */

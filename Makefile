@@ -38,7 +38,8 @@ kernel:
 # Order matters: plugins link against the runtime's Module.symvers, apps
 # against libkp.
 SUBDIRS	:= runtime examples/reference examples/edu/kernel examples/edu/app \
-	   tests/target/progs tests/target/kmod tests/target/plugins/kp_msix bpf bench
+	   tests/target/progs tests/target/kmod tests/target/plugins/kp_msix \
+	   tests/target/plugins/kp_hostile bpf bench
 
 build: kernel
 	@set -e; for d in $(SUBDIRS); do $(MAKE) -s -C $$d; done

@@ -1089,6 +1089,14 @@ struct dma_entry {
 
 static struct dma_entry dmas[MAX_DMA];
 
+/*
+ * Handles in the order `dma alloc` / `dma lock` made them, for `@N` in a
+ * later argument (a script cannot know the handles in advance).
+ */
+#define MAX_DMA_REFS	4096
+static uint32_t dma_refs[MAX_DMA_REFS];
+static unsigned int dma_nrefs;
+
 static const char *dir_name(uint32_t flags)
 {
 	switch (flags & KP_DMA_DIR_MASK) {
@@ -1273,6 +1281,8 @@ static int dma_make(int argc, char **argv, int contig)
 		memcpy(buf, data, size);
 		free(data);
 	}
+	if (dma_nrefs < MAX_DMA_REFS)
+		dma_refs[dma_nrefs++] = e->dma->handle;
 	print_dma(e->dma);
 	return 0;
 }
@@ -1386,7 +1396,8 @@ static int cmd_dma(int argc, char **argv)
 	err("usage: dma alloc SIZE|FILE [DIR] | lock SIZE|FILE [DIR] | dump HANDLE [OFF LEN] | sync HANDLE cpu|io | free HANDLE | list\n"
 	    "  alloc: a contiguous buffer; lock: this process's memory (scatter-gather);\n"
 	    "  DIR: to_device, from_device or bidirectional (default); a FILE's\n"
-	    "  contents fill the buffer; hand the handle to a message with `buffer`");
+	    "  contents fill the buffer; hand the handle to a message with `buffer`;\n"
+	    "  @N in any argument is the handle of the N-th buffer made in this run");
 	return 2;
 }
 
@@ -1442,12 +1453,46 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `@N` as an argument, or as the value of FIELD=@N: the handle of the
+ * N-th DMA buffer this run made (1 is the first).  Returns -1 after
+ * saying why when there is no such buffer.
+ */
+static int expand_refs(int argc, char **argv)
+{
+	static char text[MAX_ARGS][96];
+	int i;
+
+	for (i = 0; i < argc && i < MAX_ARGS; i++) {
+		char *at = argv[i][0] == '@' ? argv[i] : strstr(argv[i], "=@");
+		uint64_t n;
+
+		if (!at)
+			continue;
+		if (*at == '=')
+			at++;
+		if (parse_u64(at + 1, &n) || at - argv[i] > 64)
+			continue;
+		if (!n || n > dma_nrefs) {
+			err("%s: no DMA buffer %s (this run made %u)", argv[i],
+			    at, dma_nrefs);
+			return -1;
+		}
+		snprintf(text[i], sizeof(text[i]), "%.*s%u",
+			 (int)(at - argv[i]), argv[i], dma_refs[n - 1]);
+		argv[i] = text[i];
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	const struct cmd *c;
 
 	if (!argc)
 		return 0;
+	if (expand_refs(argc, argv))
+		return 2;
 	for (c = cmds; c->name; c++)
 		if (!strcmp(c->name, argv[0]))
 			return c->fn(argc, argv);

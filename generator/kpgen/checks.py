@@ -291,11 +291,14 @@ def _check_steps(d, ctx):
 
 
 @rule("interrupts", "`legacy` has 1 vector; `prefer` only goes with "
-      "`auto`; `none` has no steps.")
+      "`auto`; `none` has no steps; with `device_vectors`, `mode: msi` or "
+      "`msix` needs the device to offer it, and `vectors` fits what the "
+      "mode offers (with `auto`: what one of its MSI modes offers).")
 def _check_interrupts(d, ctx):
     irq = d.interrupts
     if irq is None:
         return
+    _check_device_vectors(irq, ctx)
     if irq.mode == "legacy" and irq.vectors != 1:
         ctx.fail(irq.line("vectors"), irq.path("vectors"), "legacy (INTx) "
                  "interrupts have exactly one vector: expected 1")
@@ -333,6 +336,36 @@ def add_buffer_fields(d):
             fields.append(f)
         msg.input[:0] = fields
         msg._buffer_fields = True
+
+
+def _check_device_vectors(irq, ctx):
+    dv = irq.device_vectors
+    if dv is None or irq.mode in ("none", "legacy"):
+        return
+    names = {"msi": "MSI", "msix": "MSI-X"}
+    if irq.mode in names:
+        have = dv[irq.mode]
+        if have == 0:
+            ctx.fail(irq.line("mode"), irq.path("mode"), "the device has no "
+                     "%s (device_vectors.%s: 0)" % (names[irq.mode],
+                                                    irq.mode))
+        if have is not None and irq.vectors > have:
+            ctx.fail(irq.line("vectors"), irq.path("vectors"), "%d vectors: "
+                     "the device offers at most %d %s vector%s "
+                     "(device_vectors.%s)" % (irq.vectors, have,
+                                              names[irq.mode],
+                                              "s" * (have != 1), irq.mode))
+        return
+    modes = [m for m in (irq.prefer or ["msix", "msi", "legacy"])
+             if m in names]
+    offered = [dv[m] for m in modes]
+    if modes and None not in offered and irq.vectors > 1 and \
+            irq.vectors > max(offered):
+        ctx.fail(irq.line("vectors"), irq.path("vectors"), "%d vectors: "
+                 "the device offers at most %d (%s)" % (
+                     irq.vectors, max(offered), ", ".join(
+                         "%s %d" % (names[m], n)
+                         for m, n in zip(modes, offered))))
 
 
 def payload_layout(msg):

@@ -147,7 +147,7 @@ def render(desc, filename, runtime):
 def render_starter_description(ctx):
     ctx = dict(ctx)
     ctx.setdefault("schema_url", schema_path())
-    ctx.setdefault("vectors_max", None)
+    ctx.setdefault("device_vectors", None)
     return environment().get_template("description.yaml.j2").render(ctx)
 
 

@@ -214,4 +214,5 @@ def describe_context(dev, name):
             "bars": bars, "mode": "auto" if len(modes) > 1 else
             (modes[0] if modes else "none"),
             "prefer": modes if len(modes) > 1 else None, "vectors": 1,
-            "vectors_max": max(dev.msix or 0, dev.msi or 0) or None}
+            "device_vectors": None if dev.msi is None else
+            {"msi": dev.msi, "msix": dev.msix}}

@@ -322,3 +322,33 @@ def test_the_schema_is_a_valid_draft_2020_12_schema():
             load.SCHEMA["$defs"].items()):
         for prop, sub in sch.get("properties", {}).items():
             assert sub.get("description"), "%s.%s" % (key, prop)
+
+
+@pytest.mark.parametrize("irq,line,field,message", [
+    ("{mode: msix, vectors: 8, device_vectors: {msi: 8, msix: 5}}", 3,
+     "interrupts.vectors", "8 vectors: the device offers at most 5 MSI-X "
+     "vectors (device_vectors.msix)"),
+    ("{mode: msi, device_vectors: {msi: 0, msix: 4}}", 3, "interrupts.mode",
+     "the device has no MSI (device_vectors.msi: 0)"),
+    ("{mode: auto, vectors: 16, device_vectors: {msi: 8, msix: 5}}", 3,
+     "interrupts.vectors", "16 vectors: the device offers at most 8 (MSI-X "
+     "5, MSI 8)"),
+    ("{mode: msi, device_vectors: {msi: 33}}", 3,
+     "interrupts.device_vectors.msi", "33 is out of range: expected an "
+     "integer 0..32"),
+    ("{mode: msix, vectors: 5, device_vectors: {msi: 8, msix: 5}}", None,
+     None, None),
+    ("{mode: auto, vectors: 8, device_vectors: {msi: 8, msix: 5}}", None,
+     None, None),
+    ("{mode: auto, vectors: 8, device_vectors: {msi: 8}}", None, None, None),
+    ("{mode: legacy, device_vectors: {msi: 0, msix: 0}}", None, None, None),
+])
+def test_vectors_fit_what_the_device_offers(irq, line, field, message):
+    text = BASE + "interrupts: %s\n" % irq
+    if line is None:
+        desc(text)
+        return
+    with pytest.raises(KpgenError) as exc:
+        desc(text)
+    assert (exc.value.line, exc.value.field, exc.value.message) == (
+        line, field, message)

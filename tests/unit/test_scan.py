@@ -100,6 +100,7 @@ def test_scan_describe_writes_a_valid_description(kpgen, sysfs, tmp_path):
         (0, "mem", 0x20000), (2, "io", 0x20), (3, "mem", 0x4000)]
     assert (d.interrupts.mode, d.interrupts.prefer) == (
         "auto", ["msix", "msi", "legacy"])
+    assert d.interrupts.device_vectors == {"msi": 8, "msix": 5}
     # and it generates
     res = kpgen("new", "--from", out, "-o", tmp_path / "nic")
     assert res.rc == 0, res
@@ -113,10 +114,12 @@ def test_scan_describe_writes_a_valid_description(kpgen, sysfs, tmp_path):
 def test_scan_describe_to_stdout(kpgen, sysfs):
     res = kpgen("scan", "--sysfs", sysfs, "--describe", "00:03.0")
     assert res.rc == 0, res
-    assert "  vectors: 1                    # the device can give 1\n" in res.out
+    assert "  vectors: 1\n  device_vectors: {msi: 1, msix: 0}  # what " \
+        "the device offers\n" in res.out
     _, d, _ = load_description("stdout", res.out)
     assert (d.name, d.interrupts.mode, d.interrupts.prefer) == (
         "mydev", "auto", ["msi", "legacy"])
+    assert d.interrupts.device_vectors == {"msi": 1, "msix": 0}
 
 
 def test_scan_errors(kpgen, sysfs, tmp_path):

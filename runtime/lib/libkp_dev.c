@@ -208,10 +208,15 @@ void kp_close(struct kp_dev *dev)
 	/*
 	 * A forked child shares the open file with its parent: switching
 	 * interrupts or the plugin off here would do it for the parent.
-	 * Its copy of the handle has no handler thread either.
+	 * Its copy of the handle has no handler thread either, so the
+	 * reference that thread holds in the parent is dropped here too:
+	 * the child's copy of the fd closes with the last one.
 	 */
 	if (dev->pid != getpid()) {
-		dev->thread_running = 0;
+		if (dev->thread_running) {
+			dev->thread_running = 0;
+			kp_put(dev);
+		}
 		kp_put(dev);
 		return;
 	}

@@ -39,7 +39,7 @@ struct {
 	__type(value, struct allirq_val);
 } allirq_stats SEC(".maps");
 
-static struct allirq_val zero_val;
+static const struct allirq_val zero_val;
 
 SEC("raw_tp/irq_handler_entry")
 int BPF_PROG(allirq_entry, int irq, struct irqaction *action)

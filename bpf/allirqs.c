@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* allirqs user side: per-IRQ handler runs and time (kpstat --all-irqs). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "kpstat.h"
+#include "collector.h"
+#include "report.h"
 #include "allirqs.h"
 #include "allirqs.skel.h"
-
-static struct allirqs_bpf *skel;
-static const struct kps_env *env;
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -19,79 +18,82 @@ static int key_cmp(const void *a, const void *b)
 	return strncmp(x->name, y->name, sizeof(x->name));
 }
 
-static int allirqs_open(const struct kps_env *e)
+static int allirqs_open(struct kps_collector *c, const struct kps_env *env)
 {
-	env = e;
-	skel = allirqs_bpf__open();
+	struct allirqs_bpf *skel = allirqs_bpf__open();
+
 	if (!skel)
 		return -errno;
-	skel->rodata->targ_us = e->us;
-	if (e->irq >= 0) {
+	KPS_BIND(c, skel);
+	skel->rodata->targ_us = env->us;
+	if (env->irq >= 0) {
 		skel->rodata->filter_irq = true;
-		skel->rodata->targ_irq = e->irq;
+		skel->rodata->targ_irq = env->irq;
 	}
-	return allirqs_bpf__load(skel);
+	return 0;
 }
 
-static int allirqs_attach(void)
+static int allirqs_snap(const struct kps_collector *c,
+			const struct kps_env *env, struct kps_snap *s)
 {
-	return allirqs_bpf__attach(skel);
-}
+	struct allirqs_bpf *skel = c->obj;
 
-static struct bpf_object_skeleton *allirqs_skeleton(void)
-{
-	return skel->skeleton;
-}
-
-static int allirqs_snap(struct kps_snap *s)
-{
 	return kps_table_read(&s->tab[T_ALL],
 			      bpf_map__fd(skel->maps.allirq_stats),
 			      sizeof(struct allirq_key),
-			      sizeof(struct allirq_val), env->ncpus, key_cmp);
+			      sizeof(struct allirq_val), env->ncpus, key_cmp,
+			      NULL);
 }
 
-static void allirqs_set_epoch(__u64 epoch)
+static void allirqs_track(const struct kps_snap *s, const struct kps_env *env,
+			  struct kps_irqset *set)
 {
-	skel->bss->kps_epoch = epoch;
+	for (int i = 0; i < s->proc.n; i++)
+		if (env->irq < 0 || s->proc.v[i].irq == env->irq)
+			kps_irqset_add(set, s->proc.v[i].irq);
 }
 
-static unsigned long long allirqs_errors(void)
+static unsigned long long allirqs_irq_count(const struct kps_snap *s, int irq)
 {
-	return skel->bss->kps_errors;
-}
-
-unsigned long long allirqs_irq_count(const struct kps_table *t, int irq)
-{
+	const struct kps_table *t = &s->tab[T_ALL];
 	unsigned long long n = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct allirq_key *k = kps_table_key(t, i);
 
-		if (k->irq != irq)
-			continue;
-		for (int c = 0; c < t->ncpus; c++) {
-			const struct allirq_val *v = kps_table_val(t, i, c);
-
-			n += v->count;
-		}
+		for (int c = 0; k->irq == irq && c < t->ncpus; c++)
+			n += ((const struct allirq_val *)
+			      kps_table_val(t, i, c))->count;
 	}
 	return n;
 }
 
 struct row {
+	struct kps_row h;
+	int irq;
+	char name[ALLIRQS_NAME_LEN + 1];
 	unsigned long long count, handled;
 	struct kps_hsum time;
+	long long proc_delta;
+	bool proc_exact;
 };
 
+/* kps_sum_row_fn: an IRQ (and handler name) */
 static void sum_row(const struct kps_report *r, size_t i, int cpu,
-		    struct row *out)
+		    void *row)
 {
+	struct row *out = row;
 	const struct kps_table *t = &r->cur->tab[T_ALL];
 	const struct kps_table *bt = &r->base->tab[T_ALL];
-	long bi = kps_table_find(bt, kps_table_key(t, i));
+	const struct allirq_key *k = kps_table_key(t, i);
+	long bi = kps_table_find(bt, k);
 
-	memset(out, 0, sizeof(*out));
+	out->h.cpu = cpu;
+	snprintf(out->h.label, sizeof(out->h.label), "irq %d (%.*s)", k->irq,
+		 (int)sizeof(k->name), k->name);
+	out->irq = k->irq;
+	snprintf(out->name, sizeof(out->name), "%.*s", (int)sizeof(k->name),
+		 k->name);
 	for (int c = 0; c < t->ncpus; c++) {
 		const struct allirq_val *v = kps_table_val(t, i, c);
 		const struct allirq_val *b = bi >= 0 ?
@@ -104,167 +106,52 @@ static void sum_row(const struct kps_report *r, size_t i, int cpu,
 		kps_hsum_add(&out->time, &v->time, b ? &b->time : NULL,
 			     r->epoch);
 	}
+	out->proc_delta = kps_proc_delta(r, k->irq, cpu);
+	out->proc_exact = kps_proc_exact(r, k->irq);
 }
 
-static void report_text(const struct kps_report *r)
+static bool active(const void *p)
 {
-	const struct kps_table *t = &r->cur->tab[T_ALL];
-	bool us = r->env->us;
-	char title[160];
-	struct row row;
-	int shown = 0;
+	const struct row *row = p;
 
-	fprintf(r->out, "%5s %-24s %s%10s %10s %12s %10s %10s   (times in "
-		"%s)\n", "IRQ", "NAME", r->env->percpu ? "  CPU " : "", "COUNT",
-		"HANDLED", "TOTAL", "AVG", "MAX", kps_unit_long(us));
-	for (size_t i = 0; i < t->n; i++) {
-		const struct allirq_key *k = kps_table_key(t, i);
-
-		for (int c = r->env->percpu ? 0 : -1;
-		     c < (r->env->percpu ? t->ncpus : 0); c++) {
-			char cpu[16] = "";
-
-			sum_row(r, i, c, &row);
-			if (!row.count)
-				continue;
-			if (c >= 0)
-				snprintf(cpu, sizeof(cpu), "%5d ", c);
-			fprintf(r->out, "%5d %-24.*s %s%10llu %10llu %12.1f "
-				"%10.3f %10.3f\n", k->irq,
-				(int)sizeof(k->name), k->name, cpu, row.count,
-				row.handled,
-				kps_ns_to_unit(row.time.sum_ns, us),
-				kps_hsum_mean(&row.time, us),
-				kps_ns_to_unit(row.time.max_ns, us));
-			shown++;
-		}
-	}
-	if (!shown)
-		fprintf(r->out, "(no interrupts)\n");
-	if (r->env->hist) {
-		for (size_t i = 0; i < t->n; i++) {
-			const struct allirq_key *k = kps_table_key(t, i);
-
-			sum_row(r, i, -1, &row);
-			if (!row.time.count)
-				continue;
-			snprintf(title, sizeof(title), "\nHandler time, irq %d "
-				 "(%.*s)", k->irq, (int)sizeof(k->name),
-				 k->name);
-			kps_hist_print(r->out, &row.time, us, title);
-		}
-	}
-	fputc('\n', r->out);
+	return row->count || row->proc_delta > 0;
 }
 
-static void report_json(const struct kps_report *r)
-{
-	const struct kps_table *t = &r->cur->tab[T_ALL];
-	struct jw *w = r->jw;
-	char name[ALLIRQS_NAME_LEN + 1];
-	struct row row;
+#define F(f) offsetof(struct row, f)
+static const struct kps_col cols[] = {
+	{ "IRQ", 5, 0, "irq", "irq", NULL, K_INT, C_KEY, F(irq) },
+	{ "NAME", 24, 0, "name", "name", NULL, K_STR, C_KEY | C_LEFT,
+	  F(name) },
+	{ "COUNT", 10, 0, "count", "kpstat_irq_handler_runs_total",
+	  "Hard-IRQ handler runs (irq:irq_handler_entry)", K_U64, C_CPU,
+	  F(count) },
+	{ "HANDLED", 10, 0, "handled", "kpstat_irq_handled_total",
+	  "Handler runs returning IRQ_HANDLED", K_U64, 0, F(handled) },
+	{ "TOTAL", 12, 1, NULL, NULL, NULL, K_TIME, 0, F(time.sum_ns) },
+	{ "AVG", 10, 3, NULL, NULL, NULL, K_MEAN, 0, F(time) },
+	{ "MAX", 10, 3, NULL, NULL, NULL, K_TIME, 0, F(time.max_ns) },
+	{ NULL, 0, 0, "proc_delta", NULL, NULL, K_I64, C_CPU, F(proc_delta) },
+	{ NULL, 0, 0, "proc_exact", NULL, NULL, K_BOOL, 0, F(proc_exact) },
+	{ "Handler time", 0, 0, "time", "kpstat_irq_handler_seconds",
+	  "Hard-IRQ handler time (irq_handler_entry -> exit)", K_HIST, 0,
+	  F(time) },
+};
+#undef F
 
-	jw_arr(w, "irqs");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct allirq_key *k = kps_table_key(t, i);
+static const struct kps_view views[] = {
+	{ .json = "irqs", .empty = "(no interrupts)", KPS_COLS(cols),
+	  .rowsz = sizeof(struct row), .active = active },
+};
 
-		sum_row(r, i, -1, &row);
-		snprintf(name, sizeof(name), "%.*s", (int)sizeof(k->name),
-			 k->name);
-		jw_obj(w, NULL);
-		jw_i64(w, "irq", k->irq);
-		jw_str(w, "name", name);
-		jw_u64(w, "count", row.count);
-		jw_u64(w, "handled", row.handled);
-		jw_i64(w, "proc_delta", kps_proc_delta(r, k->irq, -1));
-		jw_bool(w, "proc_exact", kps_proc_exact(r, k->irq));
-		jw_hist(w, "time", &row.time, r->env->us);
-		if (r->env->percpu) {
-			jw_arr(w, "cpus");
-			for (int c = 0; c < t->ncpus; c++) {
-				long long pd = kps_proc_delta(r, k->irq, c);
-
-				sum_row(r, i, c, &row);
-				if (!row.count && pd <= 0)
-					continue;
-				jw_obj(w, NULL);
-				jw_i64(w, "cpu", c);
-				jw_u64(w, "count", row.count);
-				jw_i64(w, "proc_delta", pd);
-				jw_obj_end(w);
-			}
-			jw_arr_end(w);
-		}
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
-
-static void report_prom(const struct kps_report *r)
-{
-	const struct kps_table *t = &r->cur->tab[T_ALL];
-	char name[ALLIRQS_NAME_LEN + 1], esc[2 * ALLIRQS_NAME_LEN + 2];
-	char lab[160];
-	struct row row;
-
-	prom_help(r->out, "kpstat_irq_handler_runs_total", "counter",
-		  "Hard-IRQ handler runs (irq:irq_handler_entry)");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct allirq_key *k = kps_table_key(t, i);
-
-		snprintf(name, sizeof(name), "%.*s", (int)sizeof(k->name),
-			 k->name);
-		prom_esc(name, esc, sizeof(esc));
-		for (int c = r->env->percpu ? 0 : -1;
-		     c < (r->env->percpu ? t->ncpus : 0); c++) {
-			sum_row(r, i, c, &row);
-			if (c >= 0 && !row.count)
-				continue;
-			fprintf(r->out, "kpstat_irq_handler_runs_total{irq=\"%d\","
-				"name=\"%s\"", k->irq, esc);
-			if (c >= 0)
-				fprintf(r->out, ",cpu=\"%d\"", c);
-			fprintf(r->out, "} %llu\n", row.count);
-		}
-	}
-	prom_help(r->out, "kpstat_irq_handler_seconds", "histogram",
-		  "Hard-IRQ handler time (irq_handler_entry -> exit)");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct allirq_key *k = kps_table_key(t, i);
-
-		snprintf(name, sizeof(name), "%.*s", (int)sizeof(k->name),
-			 k->name);
-		sum_row(r, i, -1, &row);
-		snprintf(lab, sizeof(lab), "irq=\"%d\",name=\"%s\"", k->irq,
-			 prom_esc(name, esc, sizeof(esc)));
-		prom_hist(r->out, "kpstat_irq_handler_seconds", lab, &row.time,
-			  r->env->us);
-	}
-}
-
-static void allirqs_report(const struct kps_report *r)
-{
-	switch (r->env->fmt) {
-	case FMT_TEXT: report_text(r); break;
-	case FMT_JSON: report_json(r); break;
-	case FMT_PROM: report_prom(r); break;
-	}
-}
-
-static void allirqs_destroy(void)
-{
-	allirqs_bpf__destroy(skel);
-	skel = NULL;
-}
-
-const struct kps_collector allirqs_collector = {
+struct kps_collector allirqs_collector = {
 	.name = "allirqs",
 	.open = allirqs_open,
-	.attach = allirqs_attach,
-	.skeleton = allirqs_skeleton,
 	.snap = allirqs_snap,
-	.set_epoch = allirqs_set_epoch,
-	.errors = allirqs_errors,
-	.report = allirqs_report,
-	.destroy = allirqs_destroy,
+	.table = T_ALL,
+	.sum_row = sum_row,
+	.per_cpu = true,
+	.track = allirqs_track,
+	.irq_count = allirqs_irq_count,
+	.views = views,
+	.nviews = 1,
 };

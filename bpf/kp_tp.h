@@ -1,20 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Records of the kp:* tracepoints (runtime/kernel/kp_trace.h, table in
- * docs/design.md): the common 8-byte trace_entry header, then the fields in
- * order with natural alignment.  kp_runtime.ko has no BTF, so the layouts
- * are declared here, and kpstat checks every offset against
- * /sys/kernel/tracing/events/kp/<event>/format before loading (tpfmt.c).
+ * Records of the kp:* tracepoints kpstat attaches to
+ * (runtime/kernel/kp_trace.h, table in docs/design.md): the common 8-byte
+ * trace_entry header, then the fields in order with natural alignment.
+ * kp_runtime.ko has no BTF, so the layouts are declared here, and kpstat
+ * checks every offset against /sys/kernel/tracing/events/kp/<event>/format
+ * before loading (tpfmt.c).
  *
  * The BPF programs are raw tracepoints: they read the TP_PROTO arguments,
  * not these records.  kp_trace.h keeps every record's fields identical to
  * its TP_PROTO arguments (same names, types and order, assigned 1:1), so
  * the format check also pins the argument lists the programs read; and the
  * kernel refuses to attach a program that reads more arguments than the
- * tracepoint has.  User space only (include after <linux/types.h>).
+ * tracepoint has.  Included by BPF programs (after vmlinux.h) and by user
+ * space (after <linux/types.h>).
  */
 #ifndef KP_TP_H
 #define KP_TP_H
+
+/* kp_lock_init's owner[]: the kernel's MODULE_NAME_LEN on 64-bit */
+#define KP_OWNER_LEN 56
+/* kp_irq_batch's slot is below this (the runtime's KP_TRACE_SLOTS) */
+#define KP_TRACE_SLOTS 256
 
 struct kp_tp_head {
 	unsigned short	common_type;
@@ -23,45 +30,20 @@ struct kp_tp_head {
 	int		common_pid;
 };
 
-struct kp_irq_entry_rec {
+struct kp_irq_batch_rec {
 	struct kp_tp_head h;
+	__u32 slot;
 	__u32 dev;
 	__u32 vector;
 	__u32 irq;
-};
-
-struct kp_irq_exit_rec {
-	struct kp_tp_head h;
-	__u32 dev;
-	__u32 vector;
-	__u32 irq;
+	__u32 irqs;
 	__u32 handled;
-	__u32 dpc;
-};
-
-struct kp_dpc_schedule_rec {
-	struct kp_tp_head h;
-	__u32 dev;
-	__u32 vector;
-	__u32 pending;
-};
-
-struct kp_dpc_entry_rec {
-	struct kp_tp_head h;
-	__u32 dev;
-	__u32 vector;
-	__u32 count;
-};
-
-struct kp_dpc_exit_rec {
-	struct kp_tp_head h;
-	__u32 dev;
-	__u32 vector;
 	__u32 count;
 	__u32 ret;
+	__u64 irq_ns;
+	__u64 lat_ns;
+	__u64 run_ns;
 };
-
-#define KP_OWNER_LEN 56
 
 struct kp_lock_init_rec {
 	struct kp_tp_head h;

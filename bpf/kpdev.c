@@ -1,90 +1,90 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Reads /sys/class/kp/<name>/{dev,bdf} and the PCI device's IRQs. */
-#include <dirent.h>
+/* kp devices from /sys/class/kp (see kpdev.h). */
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include "libkp.h"
 #include "kpdev.h"
+#include "snap.h"
 
 #define KPDEV_MAX 64
 
 static struct kpdev devs[KPDEV_MAX];
 static int ndevs;
 
-static int read_line(const char *path, char *buf, int len)
+static int read_u64(const char *name, const char *attr, __u64 *v)
 {
-	FILE *f = fopen(path, "re");
-	int ok;
+	char path[128];
+	unsigned long long x;
+	FILE *f;
+	int n;
 
+	snprintf(path, sizeof(path), "/sys/class/kp/%.*s/%s",
+		 KPDEV_NAME_LEN, name, attr);
+	f = fopen(path, "re");
 	if (!f)
-		return -1;
-	ok = fgets(buf, len, f) != NULL;
+		return -errno;
+	n = fscanf(f, "%llu", &x);
 	fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\n")] = 0;
+	if (n != 1)
+		return -EINVAL;
+	*v = x;
 	return 0;
 }
 
-static void add_irq(struct kpdev *d, int irq)
+/* The minor of /dev/kp/<name> from its "dev" attribute (major:minor). */
+static int read_minor(const char *name, unsigned int *minor)
 {
-	if (irq <= 0 || d->nirqs >= KPDEV_MAX_IRQS)
-		return;
-	for (int i = 0; i < d->nirqs; i++)
-		if (d->irqs[i] == irq)
-			return;
-	d->irqs[d->nirqs++] = irq;
-}
+	char path[128];
+	unsigned int maj;
+	FILE *f;
+	int n;
 
-static void scan_irqs(struct kpdev *d)
-{
-	char path[256], buf[32];
-	struct dirent *e;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/irq", d->bdf);
-	if (!read_line(path, buf, sizeof(buf)))
-		add_irq(d, atoi(buf));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/msi_irqs",
-		 d->bdf);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			add_irq(d, atoi(e->d_name));
-	closedir(dir);
+	snprintf(path, sizeof(path), "/sys/class/kp/%.*s/dev",
+		 KPDEV_NAME_LEN, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%u:%u", &maj, minor);
+	fclose(f);
+	return n == 2 ? 0 : -EINVAL;
 }
 
 int kpdev_scan(void)
 {
-	DIR *dir = opendir("/sys/class/kp");
-	struct dirent *e;
+	struct kp_dev_entry ents[KPDEV_MAX];
+	int n = kp_list(ents, KPDEV_MAX);
 
 	ndevs = 0;
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir)) && ndevs < KPDEV_MAX) {
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && i < KPDEV_MAX; i++) {
 		struct kpdev *d = &devs[ndevs];
-		char path[512], buf[64];
-		unsigned int maj, min;
+		int k;
 
-		if (e->d_name[0] == '.')
-			continue;
 		memset(d, 0, sizeof(*d));
-		snprintf(path, sizeof(path), "/sys/class/kp/%s/dev", e->d_name);
-		if (read_line(path, buf, sizeof(buf)) ||
-		    sscanf(buf, "%u:%u", &maj, &min) != 2)
-			continue;
-		snprintf(d->name, sizeof(d->name), "%s", e->d_name);
-		d->minor = min;
-		snprintf(path, sizeof(path), "/sys/class/kp/%s/bdf", e->d_name);
-		if (!read_line(path, d->bdf, sizeof(d->bdf)))
-			scan_irqs(d);
+		if (read_minor(ents[i].name, &d->minor))
+			continue;	/* removed meanwhile */
+		snprintf(d->name, sizeof(d->name), "%.*s",
+			 (int)sizeof(d->name) - 1, ents[i].name);
+		snprintf(d->bdf, sizeof(d->bdf), "%.*s",
+			 (int)sizeof(d->bdf) - 1, ents[i].bdf);
+		k = kp_dev_irqs(d->bdf, d->irqs, KPDEV_MAX_IRQS);
+		d->nirqs = k < 0 ? 0 : k < KPDEV_MAX_IRQS ? k : KPDEV_MAX_IRQS;
 		ndevs++;
 	}
-	closedir(dir);
 	return ndevs;
+}
+
+int kpdev_count(void)
+{
+	return ndevs;
+}
+
+const struct kpdev *kpdev_at(int i)
+{
+	return i >= 0 && i < ndevs ? &devs[i] : NULL;
 }
 
 const struct kpdev *kpdev_by_name(const char *name)
@@ -106,9 +106,34 @@ const char *kpdev_name(unsigned int minor, char *buf, int len)
 	return buf;
 }
 
-void kpdev_for_each_irq(void (*fn)(int irq, void *arg), void *arg)
+void kpdev_irqs(int minor, struct kps_irqset *set)
 {
 	for (int i = 0; i < ndevs; i++)
 		for (int j = 0; j < devs[i].nirqs; j++)
-			fn(devs[i].irqs[j], arg);
+			if (minor < 0 || devs[i].minor == (unsigned int)minor)
+				kps_irqset_add(set, devs[i].irqs[j]);
+}
+
+int kpdev_counters(const struct kpdev *d, struct kpdev_counters *c)
+{
+	static const struct {
+		const char *attr;
+		size_t off;
+	} attrs[] = {
+#define A(f) { #f, offsetof(struct kpdev_counters, f) }
+		A(interrupts), A(spurious), A(dpc_requests), A(dpcs),
+		A(dpc_count_sum), A(notifications), A(lost), A(calls),
+		A(storms),
+#undef A
+	};
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		int err = read_u64(d->name, attrs[i].attr,
+				   (__u64 *)((char *)c + attrs[i].off));
+
+		if (err)
+			return err;
+	}
+	return 0;
 }

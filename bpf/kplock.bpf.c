@@ -2,9 +2,10 @@
 /*
  * KP_SPINLOCK contention from kp:kp_lock_init, kp:kp_lock_acquired and
  * kp:kp_lock_uninit (raw tracepoints; arguments = TP_PROTO of
- * runtime/kernel/kp_trace.h).  kp_lock_acquired fires for every acquisition with the
- * wait measured by the runtime, so no contended -> acquired pairing is
- * needed here.
+ * runtime/kernel/kp_trace.h).  kp_lock_acquired fires for every
+ * acquisition with the wait measured by the runtime, so no contended ->
+ * acquired pairing is needed here.  Locks are named by the runtime's
+ * sequence number, not their address.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -29,14 +30,14 @@ struct {
 	__type(value, struct kplock_val);
 } kplock_stats SEC(".maps");
 
-static struct kplock_val zero_val;
+static const struct kplock_val zero_val;
 
 SEC("raw_tp/kp_lock_init")
 int BPF_PROG(kplock_init, __u64 lock, __u64 caller, const char *owner)
 {
 	struct kplock_name n = {};
 
-	/* the tracepoint copies at most 55 bytes + NUL; so do we */
+	/* the tracepoint copies at most KP_OWNER_LEN - 1 bytes + NUL */
 	bpf_probe_read_kernel_str(n.owner, sizeof(n.owner), owner);
 	n.init_caller = caller;
 	n.live = 1;

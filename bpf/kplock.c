@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* kplock user side: KP_SPINLOCK contention per lock and call site. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "kpstat.h"
+#include "collector.h"
 #include "ksyms.h"
+#include "report.h"
 #include "kplock.h"
 #include "kplock.skel.h"
-
-static struct kplock_bpf *skel;
-static const struct kps_env *env;
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -27,63 +26,63 @@ static int lock_cmp(const void *a, const void *b)
 	return *x < *y ? -1 : *x > *y;
 }
 
-static int kplock_open(const struct kps_env *e)
+static int kplock_open(struct kps_collector *c, const struct kps_env *env)
 {
-	env = e;
-	skel = kplock_bpf__open();
+	struct kplock_bpf *skel = kplock_bpf__open();
+
 	if (!skel)
 		return -errno;
-	skel->rodata->targ_us = e->us;
-	return kplock_bpf__load(skel);
+	KPS_BIND(c, skel);
+	skel->rodata->targ_us = env->us;
+	return 0;
 }
 
-static int kplock_attach(void)
+static int kplock_snap(const struct kps_collector *c,
+		       const struct kps_env *env, struct kps_snap *s)
 {
-	return kplock_bpf__attach(skel);
-}
-
-static struct bpf_object_skeleton *kplock_skeleton(void)
-{
-	return skel->skeleton;
-}
-
-static int kplock_snap(struct kps_snap *s)
-{
+	struct kplock_bpf *skel = c->obj;
 	int err;
 
 	err = kps_table_read(&s->tab[T_LOCK],
 			     bpf_map__fd(skel->maps.kplock_stats),
 			     sizeof(struct kplock_key),
-			     sizeof(struct kplock_val), env->ncpus, key_cmp);
+			     sizeof(struct kplock_val), env->ncpus, key_cmp,
+			     NULL);
 	if (err)
 		return err;
 	return kps_table_read(&s->tab[T_LOCKNAME],
 			      bpf_map__fd(skel->maps.kplock_names),
 			      sizeof(__u64), sizeof(struct kplock_name), 1,
-			      lock_cmp);
+			      lock_cmp, NULL);
 }
 
-static void kplock_set_epoch(__u64 epoch)
-{
-	skel->bss->kps_epoch = epoch;
-}
-
-static unsigned long long kplock_errors(void)
-{
-	return skel->bss->kps_errors;
-}
-
+/* A lock (the parent rows) or one of its call sites (the children). */
 struct row {
+	struct kps_row h;
+	__u64 lock;
+	char owner[KP_OWNER_LEN];
+	char site[KSYMS_LEN + 8];	/* call site; of a lock: "init <site>" */
+	char init_site[KSYMS_LEN];
+	char caller[24];		/* --show-addresses */
+	bool live;
 	unsigned long long acquired, contended;
 	struct kps_hsum wait;
 };
 
-static void sum_row(const struct kps_report *r, size_t i, struct row *out)
+/* kps_sum_row_fn: a call site (all CPUs: locks have no per-CPU rows) */
+static void sum_row(const struct kps_report *r, size_t i, int cpu, void *p)
 {
+	struct row *out = p;
 	const struct kps_table *t = &r->cur->tab[T_LOCK];
 	const struct kps_table *bt = &r->base->tab[T_LOCK];
-	long bi = kps_table_find(bt, kps_table_key(t, i));
+	const struct kplock_key *k = kps_table_key(t, i);
+	long bi = kps_table_find(bt, k);
 
+	out->lock = k->lock;
+	ksyms_format(k->caller, out->site, sizeof(out->site),
+		     r->env->show_addresses);
+	snprintf(out->caller, sizeof(out->caller), "0x%llx",
+		 (unsigned long long)k->caller);
 	for (int c = 0; c < t->ncpus; c++) {
 		const struct kplock_val *v = kps_table_val(t, i, c);
 		const struct kplock_val *b = bi >= 0 ?
@@ -96,211 +95,127 @@ static void sum_row(const struct kps_report *r, size_t i, struct row *out)
 	}
 }
 
-/* Keys are sorted by lock: [i, *end) is one lock's call sites. */
-static void lock_span(const struct kps_table *t, size_t i, size_t *end)
-{
-	const struct kplock_key *k = kps_table_key(t, i);
-	size_t j = i + 1;
-
-	while (j < t->n &&
-	       ((const struct kplock_key *)kps_table_key(t, j))->lock == k->lock)
-		j++;
-	*end = j;
-}
-
-static const struct kplock_name *lock_name(const struct kps_report *r,
-					   __u64 lock)
+/* The parent row of @lock: who created it, where. */
+static void lock_row(const struct kps_report *r, __u64 lock, struct row *out)
 {
 	const struct kps_table *nt = &r->cur->tab[T_LOCKNAME];
 	long ni = kps_table_find(nt, &lock);
+	const struct kplock_name *n = ni >= 0 ? kps_table_val(nt, ni, 0) : NULL;
+	char sym[KSYMS_LEN];
 
-	return ni >= 0 ? kps_table_val(nt, ni, 0) : NULL;
+	out->lock = lock;
+	snprintf(out->owner, sizeof(out->owner), "%s",
+		 n && n->owner[0] ? n->owner : "?");
+	snprintf(out->h.label, sizeof(out->h.label), "lock %llu (%s)",
+		 (unsigned long long)lock, out->owner);
+	if (n) {
+		ksyms_format(n->init_caller, sym, sizeof(sym),
+			     r->env->show_addresses);
+		snprintf(out->init_site, sizeof(out->init_site), "%s", sym);
+		snprintf(out->site, sizeof(out->site), "init %s", sym);
+		snprintf(out->caller, sizeof(out->caller), "0x%llx",
+			 (unsigned long long)n->init_caller);
+		out->live = n->live;
+	} else {
+		snprintf(out->init_site, sizeof(out->init_site), "?");
+		snprintf(out->site, sizeof(out->site), "(init before kpstat)");
+	}
 }
 
-static const char *owner_of(const struct kplock_name *n)
-{
-	return n && n->owner[0] ? n->owner : "?";
-}
-
-static void report_text(const struct kps_report *r)
+static int kplock_rows(const struct kps_collector *c,
+		       const struct kps_report *r, int view,
+		       struct kps_rowset *rs)
 {
 	const struct kps_table *t = &r->cur->tab[T_LOCK];
-	bool us = r->env->us;
-	char sym[256], title[400];
-	int shown = 0;
 
-	fprintf(r->out, "KP_SPINLOCK  (wait in %s; CONTENDED = had to "
-		"wait)\n%-20s %-16s %10s %10s %12s %12s  %s\n",
-		kps_unit_long(us), "LOCK", "OWNER", "ACQUIRED", "CONTENDED",
-		"WAIT_TOTAL", "WAIT_MAX", "CALL SITE");
-	for (size_t i = 0, end; i < t->n; i = end) {
-		const struct kplock_key *k = kps_table_key(t, i);
-		const struct kplock_name *n = lock_name(r, k->lock);
-		struct row all = {}, row;
+	/* keys are sorted by lock: a run of keys is one lock's call sites */
+	for (size_t i = 0; i < t->n;) {
+		__u64 lock = ((const struct kplock_key *)
+			      kps_table_key(t, i))->lock;
+		struct row *row = kps_rows_add(&rs->rows);
 
-		lock_span(t, i, &end);
-		for (size_t j = i; j < end; j++)
-			sum_row(r, j, &all);
-		if (!all.acquired)
-			continue;
-		shown++;
-		fprintf(r->out, "0x%-18llx %-16.16s %10llu %10llu %12.3f "
-			"%12.3f  init %s\n", (unsigned long long)k->lock,
-			owner_of(n), all.acquired, all.contended,
-			kps_ns_to_unit(all.wait.sum_ns, us),
-			kps_ns_to_unit(all.wait.max_ns, us),
-			n ? ksyms_format(n->init_caller, sym, sizeof(sym)) :
-			"(before kpstat)");
-		for (size_t j = i; j < end; j++) {
-			const struct kplock_key *kj = kps_table_key(t, j);
+		if (!row)
+			return -ENOMEM;
+		lock_row(r, lock, row);
+		row->h.kid_first = rs->kids.n;
+		for (; i < t->n && ((const struct kplock_key *)
+				    kps_table_key(t, i))->lock == lock; i++) {
+			struct row *kid = kps_rows_add(&rs->kids);
 
-			memset(&row, 0, sizeof(row));
-			sum_row(r, j, &row);
-			if (!row.acquired)
-				continue;
-			fprintf(r->out, "%-20s %-16s %10llu %10llu %12.3f "
-				"%12.3f  %s\n", "", "", row.acquired,
-				row.contended,
-				kps_ns_to_unit(row.wait.sum_ns, us),
-				kps_ns_to_unit(row.wait.max_ns, us),
-				ksyms_format(kj->caller, sym, sizeof(sym)));
-		}
-		if (r->env->hist && all.wait.count) {
-			snprintf(title, sizeof(title), "Wait time of contended "
-				 "acquisitions, lock 0x%llx (%s)",
-				 (unsigned long long)k->lock, owner_of(n));
-			kps_hist_print(r->out, &all.wait, us, title);
+			if (!kid)
+				return -ENOMEM;
+			sum_row(r, i, -1, kid);
+			row->acquired += kid->acquired;
+			row->contended += kid->contended;
+			kps_hsum_merge(&row->wait, &kid->wait);
+			row->h.nkid++;
 		}
 	}
-	if (!shown)
-		fprintf(r->out, "(no KP_SPINLOCK acquisitions)\n");
-	fputc('\n', r->out);
+	return 0;
 }
 
-static void report_json(const struct kps_report *r)
+static bool active(const void *p)
 {
-	const struct kps_table *t = &r->cur->tab[T_LOCK];
-	struct jw *w = r->jw;
-	char buf[256];
-
-	jw_arr(w, "locks");
-	for (size_t i = 0, end; i < t->n; i = end) {
-		const struct kplock_key *k = kps_table_key(t, i);
-		const struct kplock_name *n = lock_name(r, k->lock);
-		struct row all = {}, row;
-
-		lock_span(t, i, &end);
-		for (size_t j = i; j < end; j++)
-			sum_row(r, j, &all);
-		jw_obj(w, NULL);
-		snprintf(buf, sizeof(buf), "0x%llx",
-			 (unsigned long long)k->lock);
-		jw_str(w, "lock", buf);
-		jw_str(w, "owner", owner_of(n));
-		if (n) {
-			jw_str(w, "init_site", ksyms_format(n->init_caller, buf,
-							     sizeof(buf)));
-			jw_bool(w, "live", n->live);
-		}
-		jw_u64(w, "acquired", all.acquired);
-		jw_u64(w, "contended", all.contended);
-		jw_u64(w, "wait_total_ns", all.wait.sum_ns);
-		jw_u64(w, "wait_max_ns", all.wait.max_ns);
-		jw_hist(w, "wait", &all.wait, r->env->us);
-		jw_arr(w, "sites");
-		for (size_t j = i; j < end; j++) {
-			const struct kplock_key *kj = kps_table_key(t, j);
-
-			memset(&row, 0, sizeof(row));
-			sum_row(r, j, &row);
-			jw_obj(w, NULL);
-			snprintf(buf, sizeof(buf), "0x%llx",
-				 (unsigned long long)kj->caller);
-			jw_str(w, "caller", buf);
-			jw_str(w, "site", ksyms_format(kj->caller, buf,
-						       sizeof(buf)));
-			jw_u64(w, "acquired", row.acquired);
-			jw_u64(w, "contended", row.contended);
-			jw_u64(w, "wait_total_ns", row.wait.sum_ns);
-			jw_u64(w, "wait_max_ns", row.wait.max_ns);
-			jw_obj_end(w);
-		}
-		jw_arr_end(w);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
+	return ((const struct row *)p)->acquired;
 }
 
-static void report_prom(const struct kps_report *r)
-{
-	const struct kps_table *t = &r->cur->tab[T_LOCK];
-	static const char *const names[] = {
-		"kpstat_kp_lock_acquisitions_total",
-		"kpstat_kp_lock_contended_total",
-	};
-	static const char *const helps[] = {
-		"KP_SPINLOCK acquisitions per lock and call site",
-		"KP_SPINLOCK acquisitions that had to wait",
-	};
-	char sym[256], own[128], lab[512];
+#define F(f) offsetof(struct row, f)
+#define COUNTS(acq, cont)						\
+	{ "ACQUIRED", 10, 0, "acquired", acq,				\
+	  "KP_SPINLOCK acquisitions per lock and call site", K_U64, 0,	\
+	  F(acquired) },						\
+	{ "CONTENDED", 10, 0, "contended", cont,			\
+	  "KP_SPINLOCK acquisitions that had to wait", K_U64, 0,	\
+	  F(contended) },						\
+	{ "WAIT_TOTAL", 12, 3, NULL, NULL, NULL, K_TIME, 0,		\
+	  F(wait.sum_ns) },						\
+	{ "WAIT_MAX", 12, 3, NULL, NULL, NULL, K_TIME, 0, F(wait.max_ns) }, \
+	{ NULL, 0, 0, "wait_total_ns", NULL, NULL, K_U64, 0,		\
+	  F(wait.sum_ns) },						\
+	{ NULL, 0, 0, "wait_max_ns", NULL, NULL, K_U64, 0, F(wait.max_ns) }
 
-	for (int m = 0; m < 2; m++) {
-		prom_help(r->out, names[m], "counter", helps[m]);
-		for (size_t i = 0; i < t->n; i++) {
-			const struct kplock_key *k = kps_table_key(t, i);
-			struct row row = {};
+static const struct kps_col site_cols[] = {
+	COUNTS("kpstat_kp_lock_acquisitions_total",
+	       "kpstat_kp_lock_contended_total"),
+	{ "CALL SITE", 0, 0, "site", "site", NULL, K_STR, C_KEY | C_LEFT,
+	  F(site) },
+	{ NULL, 0, 0, "caller", NULL, NULL, K_STR, C_ADDR, F(caller) },
+};
 
-			sum_row(r, i, &row);
-			prom_esc(owner_of(lock_name(r, k->lock)), own,
-				 sizeof(own));
-			fprintf(r->out, "%s{lock=\"0x%llx\",owner=\"%s\","
-				"site=\"%s\"} %llu\n", names[m],
-				(unsigned long long)k->lock, own,
-				ksyms_format(k->caller, sym, sizeof(sym)),
-				m ? row.contended : row.acquired);
-		}
-	}
-	prom_help(r->out, "kpstat_kp_lock_wait_seconds", "histogram",
-		  "Wait of contended KP_SPINLOCK acquisitions");
-	for (size_t i = 0, end; i < t->n; i = end) {
-		const struct kplock_key *k = kps_table_key(t, i);
-		struct row all = {};
+static const struct kps_col lock_cols[] = {
+	{ "LOCK", 8, 0, "lock", "lock", NULL, K_U64, C_KEY, F(lock) },
+	{ "OWNER", 16, 0, "owner", "owner", NULL, K_STR, C_KEY | C_LEFT,
+	  F(owner) },
+	COUNTS(NULL, NULL),
+	{ "CALL SITE", 0, 0, NULL, NULL, NULL, K_STR, C_LEFT, F(site) },
+	{ NULL, 0, 0, "init_site", NULL, NULL, K_STR, 0, F(init_site) },
+	{ NULL, 0, 0, "init_caller", NULL, NULL, K_STR, C_ADDR, F(caller) },
+	{ NULL, 0, 0, "live", NULL, NULL, K_BOOL, 0, F(live) },
+	{ "Wait time of contended acquisitions", 0, 0, "wait",
+	  "kpstat_kp_lock_wait_seconds",
+	  "Wait of contended KP_SPINLOCK acquisitions", K_HIST, 0, F(wait) },
+};
+#undef COUNTS
+#undef F
 
-		lock_span(t, i, &end);
-		for (size_t j = i; j < end; j++)
-			sum_row(r, j, &all);
-		snprintf(lab, sizeof(lab), "lock=\"0x%llx\",owner=\"%s\"",
-			 (unsigned long long)k->lock,
-			 prom_esc(owner_of(lock_name(r, k->lock)), own,
-				  sizeof(own)));
-		prom_hist(r->out, "kpstat_kp_lock_wait_seconds", lab,
-			  &all.wait, r->env->us);
-	}
-}
+static const struct kps_view site_view = {
+	.json = "sites", KPS_COLS(site_cols), .rowsz = sizeof(struct row),
+	.active = active,
+};
 
-static void kplock_report(const struct kps_report *r)
-{
-	switch (r->env->fmt) {
-	case FMT_TEXT: report_text(r); break;
-	case FMT_JSON: report_json(r); break;
-	case FMT_PROM: report_prom(r); break;
-	}
-}
+static const struct kps_view views[] = {
+	{ .json = "locks", .title = "KP_SPINLOCK  (CONTENDED = had to wait)",
+	  .empty = "(no KP_SPINLOCK acquisitions)", KPS_COLS(lock_cols),
+	  .rowsz = sizeof(struct row), .child = &site_view,
+	  .active = active },
+};
 
-static void kplock_destroy(void)
-{
-	kplock_bpf__destroy(skel);
-	skel = NULL;
-}
-
-const struct kps_collector kplock_collector = {
+struct kps_collector kplock_collector = {
 	.name = "kplock",
 	.open = kplock_open,
-	.attach = kplock_attach,
-	.skeleton = kplock_skeleton,
 	.snap = kplock_snap,
-	.set_epoch = kplock_set_epoch,
-	.errors = kplock_errors,
-	.report = kplock_report,
-	.destroy = kplock_destroy,
+	.table = T_LOCK,
+	.rows = kplock_rows,
+	.views = views,
+	.nviews = 1,
 };

@@ -11,6 +11,10 @@
 #ifndef KPS_HIST_H
 #define KPS_HIST_H
 
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
 #define KPS_SLOTS 32
 
 struct kps_hist {
@@ -21,5 +25,28 @@ struct kps_hist {
 	__u64 epoch;
 	__u64 slots[KPS_SLOTS];
 };
+
+/*
+ * Adds @src into @dst, two histograms of one CPU (a BPF program moving a
+ * slot's values aside, kpstat summing a vector's map entries): counts add,
+ * the maximum is the larger one, the interval maximum that of the newer
+ * epoch.
+ */
+static __always_inline void kps_hist_merge(struct kps_hist *dst,
+					   const struct kps_hist *src)
+{
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	if (src->epoch > dst->epoch) {
+		dst->epoch = src->epoch;
+		dst->imax_ns = src->imax_ns;
+	} else if (src->epoch == dst->epoch && src->imax_ns > dst->imax_ns) {
+		dst->imax_ns = src->imax_ns;
+	}
+	for (int i = 0; i < KPS_SLOTS; i++)
+		dst->slots[i] += src->slots[i];
+}
 
 #endif /* KPS_HIST_H */

@@ -4,45 +4,59 @@
  * from the runtime's kp:* tracepoints, or (--all-irqs) per-IRQ statistics of
  * any machine from irq:irq_handler_entry/exit.  libbpf + CO-RE.
  *
- * The BPF maps are cumulative.  Every report is the difference of two
- * snapshots; a snapshot reads /proc/interrupts around the maps so kpstat can
- * print, per IRQ, the /proc/interrupts delta of exactly its own window.
+ * This file: the command line, the collectors of the mode, the main loop
+ * and the frame of every report.  Snapshots are snap.c, the tables
+ * report.c, each BPF object its collector (kpbatch.c, kplock.c,
+ * allirqs.c; kpsysfs.c reads the runtime's counters).
  */
+#include <argp.h>
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "kpstat.h"
+#include "collector.h"
+#include "json.h"
 #include "kpdev.h"
 #include "ksyms.h"
+#include "pin.h"
+#include "report.h"
+#include "sample.h"
+#include "snap.h"
 #include "tpfmt.h"
 
-#define SNAP_ATTEMPTS 8
+#define KPS_MAX_SAMPLE (1U << 20)
 
 static struct kps_env env = {
 	.us = true,
 	.dev_minor = -1,
 	.irq = -1,
+	.sample = 1,
 };
 
 static const char *outfile;
 static double interval, duration;
 static long count = -1;
+static unsigned int want_sample;	/* --sample N, 0: not given */
 static bool do_pin, do_unpin, summary, want_hist;
 static volatile sig_atomic_t exiting;
 
-static const struct kps_collector *colls[4];
+static struct kps_collector *kp_colls[] = {
+	/* sysfs first: a snapshot reads it before the maps (kpsysfs.c) */
+	&kpsysfs_collector, &kpbatch_collector, &kplock_collector,
+};
+static struct kps_collector *all_colls[] = { &allirqs_collector };
+static struct kps_collector **colls;
 static int ncolls;
 
-static const char usage_text[] =
-"Usage: kpstat [OPTIONS] [INTERVAL [COUNT]]\n"
-"\n"
+
+static const char doc[] =
 "Interrupt, DPC and KP_SPINLOCK statistics of kp_runtime devices, from the\n"
 "runtime's kp:* tracepoints; or, with --all-irqs, per-IRQ handler counts and\n"
 "times on any Linux machine (irq:irq_handler_entry/exit, no runtime needed).\n"
@@ -50,74 +64,65 @@ static const char usage_text[] =
 "Without INTERVAL kpstat runs until Ctrl-C/SIGTERM (or --duration) and then\n"
 "prints the totals.  With INTERVAL it prints a report every INTERVAL seconds,\n"
 "COUNT times (default: until stopped), then the totals.\n"
-"\n"
-"Options:\n"
-"  -d, --device NAME     only this kp device (kp_edu0: see /sys/class/kp)\n"
-"  -a, --all-irqs        generic mode: every IRQ of the machine\n"
-"  -i, --irq N           with --all-irqs: only IRQ N\n"
-"  -C, --per-cpu         interrupt counts per CPU\n"
-"  -N, --nsec            histograms in nanoseconds (default: microseconds)\n"
-"  -H, --hist            with --all-irqs: handler-time histograms too\n"
-"  -s, --summary         tables only (no histograms)\n"
-"  -D, --duration SEC    stop after SEC seconds and print the totals\n"
-"  -j, --json            one JSON object per line and report; the last\n"
-"                        line (\"kind\":\"total\") holds the totals\n"
-"  -p, --prometheus      Prometheus text format (cumulative counters)\n"
-"  -o, --output FILE     with --prometheus: rewrite FILE atomically at\n"
-"                        every report (node_exporter textfile collector)\n"
-"      --pin             pin programs, links and maps under " KPS_PIN_DIR "\n"
-"                        and exit; the programs keep counting\n"
-"      --unpin           remove " KPS_PIN_DIR " (detaches the programs)\n"
-"  -v, --verbose         libbpf debug messages\n"
-"  -h, --help            this help\n"
-"\n"
+"\v"
 "Histograms are log2; p50/p99 are upper bounds of the log2 bucket that\n"
-"holds the percentile (capped at the exact maximum).\n"
+"holds the percentile (capped at the exact maximum).  With --sample the\n"
+"counts are the runtime's (/sys/class/kp) and the histograms hold the\n"
+"sampled interrupt batches.\n"
 "\n"
 "Examples:\n"
 "  kpstat                          # all kp devices until Ctrl-C, then totals\n"
 "  kpstat -d kp_edu0 1 5           # kp_edu0: five 1 s reports, then totals\n"
 "  kpstat -d kp_edu0 --duration 10 --json\n"
+"  kpstat --sample 64 -d kp_edu0 10   # low overhead: 1 batch in 64 timed\n"
 "  kpstat -C -s 2                  # per-CPU interrupt counts every 2 s\n"
 "  kpstat --all-irqs 1 3           # any machine: every IRQ, 3 reports\n"
 "  kpstat --all-irqs -H -N -i 36 --duration 5\n"
 "  kpstat -p -o /var/lib/prometheus/node-exporter/kpstat.prom 15\n"
-"  kpstat --pin && bpftool map dump pinned " KPS_PIN_DIR "/kpdpc_stats\n"
+"  kpstat --pin && bpftool map dump pinned " KPS_PIN_DIR "/kpb_slots\n"
 "  kpstat --unpin\n"
 "\n"
-"Exit status: 0 success, 1 error, 2 usage error.\n";
+"Exit status: 0 success, 1 error, 2 usage error.";
 
-enum { OPT_PIN = 256, OPT_UNPIN };
+enum { OPT_PIN = 256, OPT_UNPIN, OPT_SAMPLE, OPT_ADDRESSES };
 
-static const struct option long_opts[] = {
-	{ "device", required_argument, NULL, 'd' },
-	{ "all-irqs", no_argument, NULL, 'a' },
-	{ "irq", required_argument, NULL, 'i' },
-	{ "per-cpu", no_argument, NULL, 'C' },
-	{ "nsec", no_argument, NULL, 'N' },
-	{ "hist", no_argument, NULL, 'H' },
-	{ "summary", no_argument, NULL, 's' },
-	{ "duration", required_argument, NULL, 'D' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "prometheus", no_argument, NULL, 'p' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "pin", no_argument, NULL, OPT_PIN },
-	{ "unpin", no_argument, NULL, OPT_UNPIN },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+static const struct argp_option opts[] = {
+	{ "device", 'd', "NAME", 0,
+	  "Only this kp device (kp_edu0: see /sys/class/kp)", 0 },
+	{ "all-irqs", 'a', NULL, 0, "Generic mode: every IRQ of the machine",
+	  0 },
+	{ "irq", 'i', "N", 0, "With --all-irqs: only IRQ N", 0 },
+	{ "per-cpu", 'C', NULL, 0, "Interrupt counts per CPU", 0 },
+	{ "nsec", 'N', NULL, 0,
+	  "Histograms in nanoseconds (default: microseconds)", 0 },
+	{ "hist", 'H', NULL, 0, "With --all-irqs: handler-time histograms too",
+	  0 },
+	{ "summary", 's', NULL, 0, "Tables only (no histograms)", 0 },
+	{ "duration", 'D', "SEC", 0,
+	  "Stop after SEC seconds and print the totals", 0 },
+	{ "sample", OPT_SAMPLE, "N", 0,
+	  "kp mode: the runtime traces one interrupt batch in N (a power of "
+	  "2; 1: all); counts come from its sysfs counters", 0 },
+	{ "json", 'j', NULL, 0, "One JSON object per line and report; the "
+	  "last line (\"kind\":\"total\") holds the totals", 0 },
+	{ "prometheus", 'p', NULL, 0,
+	  "Prometheus text format (cumulative counters)", 0 },
+	{ "output", 'o', "FILE", 0, "With --prometheus: rewrite FILE "
+	  "atomically at every report (node_exporter textfile collector)", 0 },
+	{ "pin", OPT_PIN, NULL, 0, "Pin programs, links and maps under "
+	  KPS_PIN_DIR " and exit; the programs keep counting", 0 },
+	{ "unpin", OPT_UNPIN, NULL, 0,
+	  "Remove " KPS_PIN_DIR " (detaches the programs)", 0 },
+	{ "show-addresses", OPT_ADDRESSES, NULL, 0, "Print kernel addresses "
+	  "(call sites that do not resolve to a symbol; default: unknown#N)",
+	  0 },
+	{ "verbose", 'v', NULL, 0, "libbpf debug messages", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ 0 }
 };
 
-static void __attribute__((noreturn)) usage_error(const char *fmt,
-						     const char *arg)
-{
-	fprintf(stderr, "kpstat: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n\n%s", usage_text);
-	exit(2);
-}
-
-static double parse_secs(const char *s, const char *what)
+static double parse_secs(struct argp_state *st, const char *s,
+			 const char *what)
 {
 	char *end;
 	double v;
@@ -125,101 +130,113 @@ static double parse_secs(const char *s, const char *what)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v > 0) || v > 1e7)
-		usage_error(what, s);
+		argp_error(st, "invalid %s '%s'", what, s);
 	return v;
 }
 
-static void parse_args(int argc, char **argv)
+static long parse_long(struct argp_state *st, const char *s, long min,
+		       long max, const char *what)
 {
-	int opt, pos = 0;
 	char *end;
 	long v;
 
-	while ((opt = getopt_long(argc, argv, "d:ai:CNHsD:jpo:vh", long_opts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			env.dev_name = optarg;
-			break;
-		case 'a':
-			env.all_irqs = true;
-			break;
-		case 'i':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 0 ||
-			    v > 0x7fffffff)
-				usage_error("invalid IRQ number '%s'", optarg);
-			env.irq = v;
-			break;
-		case 'C':
-			env.percpu = true;
-			break;
-		case 'N':
-			env.us = false;
-			break;
-		case 'H':
-			want_hist = true;
-			break;
-		case 's':
-			summary = true;
-			break;
-		case 'D':
-			duration = parse_secs(optarg, "invalid duration '%s'");
-			break;
-		case 'j':
-			env.fmt = FMT_JSON;
-			break;
-		case 'p':
-			env.fmt = FMT_PROM;
-			break;
-		case 'o':
-			outfile = optarg;
-			break;
-		case OPT_PIN:
-			do_pin = true;
-			break;
-		case OPT_UNPIN:
-			do_unpin = true;
-			break;
-		case 'v':
-			env.verbose = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		default:
-			fprintf(stderr, "\n%s", usage_text);
-			exit(2);
-		}
-	}
-	for (; optind < argc; optind++, pos++) {
-		if (pos == 0) {
-			interval = parse_secs(argv[optind],
-					      "invalid interval '%s'");
-		} else if (pos == 1) {
-			errno = 0;
-			count = strtol(argv[optind], &end, 10);
-			if (errno || end == argv[optind] || *end || count <= 0)
-				usage_error("invalid count '%s'", argv[optind]);
-		} else {
-			usage_error("unexpected argument '%s'", argv[optind]);
-		}
-	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		argp_error(st, "invalid %s '%s'", what, s);
+	return v;
+}
+
+static void check_args(struct argp_state *st)
+{
 	if (env.all_irqs && env.dev_name)
-		usage_error("%s", "-d/--device needs kp mode, not --all-irqs");
+		argp_error(st, "-d/--device needs kp mode, not --all-irqs");
+	if (env.all_irqs && want_sample)
+		argp_error(st, "--sample needs kp mode, not --all-irqs");
 	if (env.irq >= 0 && !env.all_irqs)
-		usage_error("%s", "-i/--irq needs --all-irqs");
+		argp_error(st, "-i/--irq needs --all-irqs");
 	if (outfile && env.fmt != FMT_PROM)
-		usage_error("%s", "-o/--output needs --prometheus");
+		argp_error(st, "-o/--output needs --prometheus");
 	if (do_pin && do_unpin)
-		usage_error("%s", "--pin and --unpin exclude each other");
+		argp_error(st, "--pin and --unpin exclude each other");
 	if ((do_pin || do_unpin) && (interval || duration))
-		usage_error("%s", "--pin/--unpin take no INTERVAL or duration");
+		argp_error(st, "--pin/--unpin take no INTERVAL or duration");
 	/* histograms: kp mode unless -s, --all-irqs only with -H */
-	env.hist = env.all_irqs ? want_hist : !summary;
-	if (summary)
-		env.hist = false;
+	env.hist = !summary && (env.all_irqs ? want_hist : true);
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *st)
+{
+	switch (key) {
+	case 'd':
+		env.dev_name = arg;
+		break;
+	case 'a':
+		env.all_irqs = true;
+		break;
+	case 'i':
+		env.irq = parse_long(st, arg, 0, 0x7fffffff, "IRQ number");
+		break;
+	case 'C':
+		env.percpu = true;
+		break;
+	case 'N':
+		env.us = false;
+		break;
+	case 'H':
+		want_hist = true;
+		break;
+	case 's':
+		summary = true;
+		break;
+	case 'D':
+		duration = parse_secs(st, arg, "duration");
+		break;
+	case OPT_SAMPLE:
+		want_sample = parse_long(st, arg, 1, KPS_MAX_SAMPLE,
+					 "sample ratio");
+		if (want_sample & (want_sample - 1))
+			argp_error(st, "--sample %s: not a power of 2", arg);
+		break;
+	case 'j':
+		env.fmt = FMT_JSON;
+		break;
+	case 'p':
+		env.fmt = FMT_PROM;
+		break;
+	case 'o':
+		outfile = arg;
+		break;
+	case OPT_PIN:
+		do_pin = true;
+		break;
+	case OPT_UNPIN:
+		do_unpin = true;
+		break;
+	case OPT_ADDRESSES:
+		env.show_addresses = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(st, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		if (st->arg_num == 0)
+			interval = parse_secs(st, arg, "interval");
+		else if (st->arg_num == 1)
+			count = parse_long(st, arg, 1, 0x7fffffff, "count");
+		else
+			argp_error(st, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		check_args(st);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -235,181 +252,6 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- snapshots ------------------------------------------------------ */
-
-static unsigned long long bpf_irq_count(const struct kps_snap *s, int irq)
-{
-	return env.all_irqs ? allirqs_irq_count(&s->tab[T_ALL], irq) :
-			      kpirq_irq_count(&s->tab[T_IRQ], irq);
-}
-
-struct irqset {
-	int n, cap;
-	int *v;
-};
-
-static void irqset_add(int irq, void *arg)
-{
-	struct irqset *s = arg;
-	int *nv;
-
-	for (int i = 0; i < s->n; i++)
-		if (s->v[i] == irq)
-			return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		nv = realloc(s->v, s->cap * sizeof(*nv));
-		if (!nv)
-			return;
-		s->v = nv;
-	}
-	s->v[s->n++] = irq;
-}
-
-/* The IRQs whose counts must be consistent with /proc/interrupts. */
-static void tracked_irqs(const struct kps_snap *s, struct irqset *set)
-{
-	if (env.all_irqs) {
-		for (int i = 0; i < s->proc.n; i++)
-			if (env.irq < 0 || s->proc.v[i].irq == env.irq)
-				irqset_add(s->proc.v[i].irq, set);
-		return;
-	}
-	kpdev_for_each_irq(irqset_add, set);
-	for (size_t i = 0; i < s->tab[T_IRQ].n; i++)
-		irqset_add(((const __u32 *)kps_table_key(&s->tab[T_IRQ], i))[2],
-			   set);
-}
-
-static void snap_free(struct kps_snap *s)
-{
-	for (int i = 0; i < T_MAX; i++)
-		kps_table_free(&s->tab[i]);
-	procirq_free(&s->proc);
-	free(s->stable);
-	memset(s, 0, sizeof(*s));
-}
-
-static int read_maps(struct kps_snap *s)
-{
-	for (int i = 0; i < ncolls; i++) {
-		int err = colls[i]->snap(s);
-
-		if (err) {
-			fprintf(stderr, "kpstat: reading %s maps: %s\n",
-				colls[i]->name, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/*
- * /proc/interrupts (P1), maps (M1), 1 ms, maps (M2), /proc/interrupts (P2).
- * An IRQ is "stable" when P1 == P2 and M1 == M2 for it: no interrupt was in
- * flight, so M2 and P2 count the same interrupts.  Up to SNAP_ATTEMPTS
- * tries; the one with the most stable IRQs wins.
- */
-static int take_snapshot(struct kps_snap *out, __u64 epoch)
-{
-	struct kps_snap best = {}, a, m1;
-	struct procirq p1;
-	bool have_best = false;
-	int err = 0;
-
-	for (int att = 0; att < SNAP_ATTEMPTS && !err; att++) {
-		struct irqset set = {};
-		bool done;
-
-		memset(&a, 0, sizeof(a));
-		memset(&m1, 0, sizeof(m1));
-		err = procirq_read(&p1, env.ncpus);
-		if (err)
-			break;
-		err = read_maps(&m1);
-		if (!err) {
-			usleep(1000);
-			err = read_maps(&a);
-		}
-		if (!err)
-			err = procirq_read(&a.proc, env.ncpus);
-		if (err) {
-			procirq_free(&p1);
-			snap_free(&m1);
-			snap_free(&a);
-			break;
-		}
-		tracked_irqs(&a, &set);
-		a.stable = calloc(set.n + 1, sizeof(int));
-		for (int i = 0; a.stable && i < set.n; i++) {
-			const struct procirq_ent *x = procirq_find(&p1, set.v[i]);
-			const struct procirq_ent *y = procirq_find(&a.proc,
-								   set.v[i]);
-
-			if ((x ? x->total : 0) == (y ? y->total : 0) &&
-			    bpf_irq_count(&m1, set.v[i]) ==
-			    bpf_irq_count(&a, set.v[i]))
-				a.stable[a.nstable++] = set.v[i];
-		}
-		done = a.nstable == set.n;
-		free(set.v);
-		procirq_free(&p1);
-		snap_free(&m1);
-		if (!have_best || a.nstable > best.nstable) {
-			if (have_best)
-				snap_free(&best);
-			best = a;
-			have_best = true;
-		} else {
-			snap_free(&a);
-		}
-		if (done)
-			break;
-	}
-	if (err) {
-		if (have_best)
-			snap_free(&best);
-		return err;
-	}
-	best.t = now();
-	best.epoch = epoch;
-	*out = best;
-	return 0;
-}
-
-bool kps_snap_stable(const struct kps_snap *s, int irq)
-{
-	for (int i = 0; i < s->nstable; i++)
-		if (s->stable[i] == irq)
-			return true;
-	return false;
-}
-
-long long kps_proc_delta(const struct kps_report *r, int irq, int cpu)
-{
-	const struct procirq_ent *c = procirq_find(&r->cur->proc, irq);
-	const struct procirq_ent *b = procirq_find(&r->base->proc, irq);
-
-	if (!c)
-		return -1;
-	if (cpu >= 0)
-		return (long long)(c->cpu[cpu] - (b ? b->cpu[cpu] : 0));
-	return (long long)(c->total - (b ? b->total : 0));
-}
-
-bool kps_proc_exact(const struct kps_report *r, int irq)
-{
-	return kps_snap_stable(r->cur, irq) && kps_snap_stable(r->base, irq);
-}
-
 /* ---- reports -------------------------------------------------------- */
 
 static void wallclock(char *buf, int len, const char *fmt)
@@ -421,105 +263,123 @@ static void wallclock(char *buf, int len, const char *fmt)
 	strftime(buf, len, fmt, &tm);
 }
 
-/* Runs the kernel skipped because the program was already running there. */
-static unsigned long long bpf_misses(void)
+static void frame(const struct kps_report *r, struct jw *jw)
 {
-	unsigned long long n = 0;
-
-	for (int i = 0; i < ncolls; i++) {
-		struct bpf_object_skeleton *s = colls[i]->skeleton();
-
-		for (int j = 0; j < s->prog_cnt; j++) {
-			struct bpf_prog_info info = {};
-			__u32 len = sizeof(info);
-			int fd = bpf_program__fd(*s->progs[j].prog);
-
-			if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-				n += info.recursion_misses;
-		}
-	}
-	return n;
-}
-
-static unsigned long long bpf_errors(void)
-{
-	unsigned long long n = 0;
-
-	for (int i = 0; i < ncolls; i++)
-		n += colls[i]->errors();
-	return n;
-}
-
-static void emit_to(FILE *out, const struct kps_snap *base,
-		    const struct kps_snap *cur, bool total)
-{
-	struct kps_report r = {
-		.env = &env, .cur = cur, .base = base, .total = total,
-		.epoch = total ? 0 : cur->epoch, .secs = cur->t - base->t,
-		.out = out,
-	};
-	struct jw jw;
+	FILE *out = r->out;
 	char ts[64];
 
 	switch (env.fmt) {
 	case FMT_TEXT:
 		wallclock(ts, sizeof(ts), "%H:%M:%S");
-		if (total)
-			fprintf(out, "%s Totals over %.3f s%s\n", ts, r.secs,
-				env.dev_name ? "" : "");
-		else
-			fprintf(out, "%s Interval of %.3f s\n", ts, r.secs);
+		fprintf(out, "%s %s %.3f s\n", ts,
+			r->total ? "Totals over" : "Interval of", r->secs);
+		if (kps_sampled(&env))
+			fprintf(out, "(1 in %u interrupt batches traced: counts "
+				"from /sys/class/kp, times from the samples)\n",
+				env.sample);
 		break;
 	case FMT_JSON:
-		r.jw = &jw;
-		jw_start(&jw, out);
-		jw_obj(&jw, NULL);
-		jw_str(&jw, "kind", total ? "total" : "interval");
-		jw_str(&jw, "mode", env.all_irqs ? "all-irqs" : "kp");
+		jw_start(jw, out);
+		jw_obj(jw, NULL);
+		jw_str(jw, "kind", r->total ? "total" : "interval");
+		jw_str(jw, "mode", env.all_irqs ? "all-irqs" : "kp");
 		wallclock(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z");
-		jw_str(&jw, "time", ts);
-		jw_dbl(&jw, "seconds", r.secs);
-		jw_str(&jw, "unit", kps_unit(env.us));
+		jw_str(jw, "time", ts);
+		jw_dbl(jw, "seconds", r->secs);
+		jw_str(jw, "unit", kps_unit(env.us));
+		if (!env.all_irqs)
+			jw_u64(jw, "sample", env.sample);
 		if (env.dev_name)
-			jw_str(&jw, "device", env.dev_name);
-		jw_u64(&jw, "bpf_misses", bpf_misses());
-		jw_u64(&jw, "bpf_errors", bpf_errors());
+			jw_str(jw, "device", env.dev_name);
+		jw_u64(jw, "bpf_misses", kps_collectors_misses(colls, ncolls));
+		jw_u64(jw, "bpf_errors", kps_collectors_errors(colls, ncolls));
 		break;
 	case FMT_PROM:
 		fprintf(out, "# kpstat %s: totals over %.3f s\n",
-			env.all_irqs ? "--all-irqs" : "kp mode", r.secs);
+			env.all_irqs ? "--all-irqs" : "kp mode", r->secs);
 		prom_help(out, "kpstat_window_seconds", "gauge",
 			  "Time covered by these counters");
-		fprintf(out, "kpstat_window_seconds %.3f\n", r.secs);
+		fprintf(out, "kpstat_window_seconds %.3f\n", r->secs);
+		if (!env.all_irqs) {
+			prom_help(out, "kpstat_kp_trace_sample", "gauge",
+				  "kp:kp_irq_batch fires for one batch in N");
+			fprintf(out, "kpstat_kp_trace_sample %u\n", env.sample);
+		}
 		break;
 	}
-	for (int i = 0; i < ncolls; i++)
-		colls[i]->report(&r);
+}
+
+static int emit_to(FILE *out, const struct kps_snap *base,
+		   const struct kps_snap *cur, bool total)
+{
+	struct jw jw;
+	struct kps_report r = {
+		.env = &env, .cur = cur, .base = base, .total = total,
+		.epoch = total ? 0 : cur->epoch, .secs = cur->t - base->t,
+		.out = out, .jw = &jw,
+	};
+	bool hists = false;
+	int err = 0;
+
+	frame(&r, &jw);
+	for (int i = 0; i < ncolls && !err; i++)
+		for (int v = 0; v < colls[i]->nviews && !err; v++) {
+			const struct kps_view *view = &colls[i]->views[v];
+			struct kps_rowset rs;
+
+			kps_rowset_init(&rs, view->rowsz);
+			err = kps_collector_rows(colls[i], &r, v, &rs);
+			if (!err)
+				hists |= kps_view_write(&r, view, &rs);
+			kps_rowset_free(&rs);
+		}
+	if (err) {
+		fprintf(stderr, "kpstat: report: %s\n", strerror(-err));
+		return -1;
+	}
+	if (hists)
+		fprintf(out, "(p50/p99: upper bound of the log2 bucket holding "
+			"the percentile)\n\n");
 	if (env.fmt == FMT_JSON) {
 		jw_obj_end(&jw);
 		jw_end(&jw);
 	}
-	fflush(out);
+	return fflush(out) ? -1 : 0;
 }
 
-static int emit(const struct kps_snap *base, const struct kps_snap *cur,
-		bool total)
+/*
+ * -o FILE: a new file in FILE's directory (mkstemp: O_EXCL, a name nobody
+ * can guess or plant a link at), renamed over FILE, so a reader sees the
+ * old report or the new one.  The dot hides it from node_exporter.
+ */
+static int emit_file(const struct kps_snap *base, const struct kps_snap *cur,
+		     bool total)
 {
-	char tmp[4096];
+	char dirbuf[4096], basebuf[4096], tmp[8200];
 	FILE *f;
+	int fd;
 
-	if (!outfile) {
-		emit_to(stdout, base, cur, total);
-		return 0;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", outfile, (int)getpid());
-	f = fopen(tmp, "we");
-	if (!f) {
+	snprintf(dirbuf, sizeof(dirbuf), "%s", outfile);
+	snprintf(basebuf, sizeof(basebuf), "%s", outfile);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dirbuf),
+		 basename(basebuf));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
 		fprintf(stderr, "kpstat: %s: %s\n", tmp, strerror(errno));
 		return -1;
 	}
-	emit_to(f, base, cur, total);
-	if (fclose(f) || rename(tmp, outfile)) {
+	f = fdopen(fd, "w");
+	if (!f || fchmod(fd, 0644)) {
+		fprintf(stderr, "kpstat: %s: %s\n", tmp, strerror(errno));
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (emit_to(f, base, cur, total) || fsync(fd) || fclose(f) ||
+	    rename(tmp, outfile)) {
 		fprintf(stderr, "kpstat: writing %s: %s\n", outfile,
 			strerror(errno));
 		unlink(tmp);
@@ -528,12 +388,52 @@ static int emit(const struct kps_snap *base, const struct kps_snap *cur,
 	return 0;
 }
 
+static int emit(const struct kps_snap *base, const struct kps_snap *cur,
+		bool total)
+{
+	if (outfile)
+		return emit_file(base, cur, total);
+	return emit_to(stdout, base, cur, total);
+}
+
 /* ---- setup ---------------------------------------------------------- */
+
+static int check_kp_runtime(void)
+{
+	char err[512];
+	const char *tfs = tpfmt_tracefs();
+
+	if (!tfs) {
+		fprintf(stderr, "kpstat: tracefs is not mounted and cannot be "
+			"mounted on /sys/kernel/tracing\n");
+		return -1;
+	}
+	if (!tpfmt_have_event("kp", "kp_irq_batch") &&
+	    access("/sys/module/kp_runtime", F_OK)) {
+		fprintf(stderr, "kpstat: kp_runtime not loaded (no %s/events/"
+			"kp); use --all-irqs\n", tfs);
+		return -1;
+	}
+	if (tpfmt_check_kp(err, sizeof(err))) {
+		fprintf(stderr, "kpstat: %s\n", err);
+		return -1;
+	}
+	kpdev_scan();
+	if (env.dev_name) {
+		const struct kpdev *d = kpdev_by_name(env.dev_name);
+
+		if (!d) {
+			fprintf(stderr, "kpstat: no kp device '%s' (see "
+				"/sys/class/kp)\n", env.dev_name);
+			return -1;
+		}
+		env.dev_minor = d->minor;
+	}
+	return 0;
+}
 
 static int check_system(void)
 {
-	char err[512];
-	const char *tfs;
 	int r;
 
 	if (geteuid() != 0) {
@@ -555,85 +455,63 @@ static int check_system(void)
 			"(CONFIG_DEBUG_INFO_BTF=y)\n");
 		return -1;
 	}
-	if (env.all_irqs)
+	return env.all_irqs ? 0 : check_kp_runtime();
+}
+
+/*
+ * The runtime's trace_sample: set for --sample (*@restore: the value to
+ * put back at exit), else taken as it is: if another kpstat samples, the
+ * counts here must come from sysfs too.
+ */
+static int setup_sample(unsigned int *restore)
+{
+	unsigned int cur = 1;
+	int err = kps_sample_get(&cur);
+
+	*restore = 0;
+	if (err && want_sample > 1) {
+		fprintf(stderr, "kpstat: --sample: %s: %s (kp_runtime too "
+			"old?)\n", KPS_SAMPLE_PARAM, strerror(-err));
+		return -1;
+	}
+	if (err)
+		cur = 1;
+	env.sample = cur;
+	if (!want_sample || want_sample == cur) {
+		if (cur > 1 && !want_sample)
+			fprintf(stderr, "kpstat: note: kp_runtime traces 1 in "
+				"%u interrupt batches (%s)\n", cur,
+				KPS_SAMPLE_PARAM);
 		return 0;
-	tfs = tpfmt_tracefs();
-	if (!tfs) {
-		fprintf(stderr, "kpstat: tracefs is not mounted and cannot be "
-			"mounted on /sys/kernel/tracing\n");
+	}
+	err = kps_sample_set(want_sample);
+	if (err) {
+		fprintf(stderr, "kpstat: --sample: writing %s: %s\n",
+			KPS_SAMPLE_PARAM, strerror(-err));
 		return -1;
 	}
-	if (!tpfmt_have_event("kp", "kp_irq_entry")) {
-		fprintf(stderr, "kpstat: kp_runtime not loaded (no %s/events/"
-			"kp); use --all-irqs\n", tfs);
-		return -1;
-	}
-	if (tpfmt_check_kp(&env.have_sched, err, sizeof(err))) {
-		fprintf(stderr, "kpstat: %s\n", err);
-		return -1;
-	}
-	kpdev_scan();
-	if (env.dev_name) {
-		const struct kpdev *d = kpdev_by_name(env.dev_name);
-
-		if (!d) {
-			fprintf(stderr, "kpstat: no kp device '%s' (see "
-				"/sys/class/kp)\n", env.dev_name);
-			return -1;
-		}
-		env.dev_minor = d->minor;
-	}
+	env.sample = want_sample;
+	*restore = cur;
 	return 0;
 }
 
-static int setup_collectors(void)
+/* Puts trace_sample back, unless someone changed it since. */
+static void restore_sample(unsigned int old)
 {
-	if (env.all_irqs) {
-		colls[ncolls++] = &allirqs_collector;
-	} else {
-		colls[ncolls++] = &kpirq_collector;
-		colls[ncolls++] = &kpdpc_collector;
-		colls[ncolls++] = &kplock_collector;
-	}
-	for (int i = 0; i < ncolls; i++) {
-		int err = colls[i]->open(&env);
+	unsigned int cur;
 
-		if (err) {
-			fprintf(stderr, "kpstat: loading the %s BPF program "
-				"failed: %s\n", colls[i]->name, strerror(-err));
-			return -1;
-		}
-	}
-	for (int i = 0; i < ncolls; i++) {
-		int err = colls[i]->attach();
-
-		if (err) {
-			fprintf(stderr, "kpstat: attaching the %s BPF program "
-				"failed: %s\n", colls[i]->name, strerror(-err));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void destroy_collectors(void)
-{
-	for (int i = 0; i < ncolls; i++)
-		colls[i]->destroy();
-	ksyms_free();
-}
-
-static void set_epoch(__u64 epoch)
-{
-	for (int i = 0; i < ncolls; i++)
-		colls[i]->set_epoch(epoch);
+	if (!old || kps_sample_get(&cur) || cur != env.sample)
+		return;
+	if (kps_sample_set(old))
+		fprintf(stderr, "kpstat: cannot restore %s to %u\n",
+			KPS_SAMPLE_PARAM, old);
 }
 
 /* Sleeps until @deadline (monotonic seconds) or a signal. */
 static void sleep_until(double deadline)
 {
 	while (!exiting) {
-		double left = deadline - now();
+		double left = deadline - kps_now();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -644,17 +522,86 @@ static void sleep_until(double deadline)
 	}
 }
 
-int main(int argc, char **argv)
+static int run(void)
 {
 	struct kps_snap first = {}, last = {};
-	struct sigaction sa = { .sa_handler = on_signal };
 	const struct kps_snap *prev = &first;
 	double end = 0, next;
 	__u64 epoch = 0;
 	int ret = 1;
 	long n = 0;
 
-	parse_args(argc, argv);
+	/* the maps were written under epoch 0 so far; start epoch 1 */
+	if (kps_snap_take(&first, colls, ncolls, &env, epoch))
+		return 1;
+	kps_collectors_set_epoch(colls, ncolls, ++epoch);
+	if (env.fmt == FMT_TEXT)
+		fprintf(stderr, "Tracing %s... Hit Ctrl-C to end.\n",
+			env.all_irqs ? "hard IRQs (--all-irqs)" :
+			"kp_runtime interrupts, DPCs and KP_SPINLOCKs");
+	if (duration)
+		end = first.t + duration;
+	next = first.t;
+	while (!exiting) {
+		struct kps_snap cur;
+		bool stop;
+
+		next = interval ? next + interval : (end ? end : next + 3600);
+		if (end && next > end)
+			next = end;
+		sleep_until(next);
+		stop = exiting || (end && kps_now() >= end) ||
+		       (count > 0 && n + 1 >= count);
+		if (!interval && !stop)
+			continue;
+		if (kps_snap_take(&cur, colls, ncolls, &env, epoch))
+			goto out;
+		kps_collectors_set_epoch(colls, ncolls, ++epoch);
+		/*
+		 * A report for every full interval; Ctrl-C goes to totals.
+		 * Prometheus counters are cumulative: totals every time.
+		 */
+		if (interval && !exiting) {
+			bool prom = env.fmt == FMT_PROM;
+
+			if (emit(prom ? &first : prev, &cur, prom)) {
+				kps_snap_free(&cur);
+				goto out;
+			}
+			n++;
+		}
+		kps_snap_free(&last);
+		last = cur;
+		prev = &last;
+		if (stop)
+			break;
+	}
+	if (prev == &first) {
+		/* stopped before any snapshot after the first one */
+		if (kps_snap_take(&last, colls, ncolls, &env, epoch))
+			goto out;
+	}
+	ret = emit(&first, &last, true) ? 1 : 0;
+out:
+	kps_snap_free(&last);
+	kps_snap_free(&first);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.args_doc = "[INTERVAL [COUNT]]",
+		.doc = doc,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int restore = 0;
+	int ret = 1;
+
+	argp_err_exit_status = 2;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (do_unpin) {
 		if (geteuid() != 0) {
@@ -671,67 +618,34 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kpstat: cannot count CPUs\n");
 		return 1;
 	}
+	if (env.all_irqs) {
+		colls = all_colls;
+		ncolls = 1;
+	} else {
+		colls = kp_colls;
+		ncolls = sizeof(kp_colls) / sizeof(kp_colls[0]);
+		if (setup_sample(&restore))
+			return 1;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (setup_collectors())
+	if (kps_collectors_start(colls, ncolls, &env))
 		goto out;
 	if (do_pin) {
 		ret = kps_pin(colls, ncolls) ? 1 : 0;
-		goto out;
-	}
-	/* the maps were written under epoch 0 so far; start epoch 1 */
-	if (take_snapshot(&first, epoch))
-		goto out;
-	set_epoch(++epoch);
-	if (env.fmt == FMT_TEXT)
-		fprintf(stderr, "Tracing %s... Hit Ctrl-C to end.\n",
-			env.all_irqs ? "hard IRQs (--all-irqs)" :
-			"kp_runtime interrupts, DPCs and KP_SPINLOCKs");
-	if (duration)
-		end = first.t + duration;
-	next = first.t;
-	while (!exiting) {
-		struct kps_snap cur;
-		bool stop;
-
-		next = interval ? next + interval : (end ? end : next + 3600);
-		if (end && next > end)
-			next = end;
-		sleep_until(next);
-		stop = exiting || (end && now() >= end) ||
-		       (count > 0 && n + 1 >= count);
-		if (!interval && !stop)
-			continue;
-		if (take_snapshot(&cur, epoch))
-			goto out_snaps;
-		set_epoch(++epoch);
-		/* a report for every full interval; Ctrl-C goes to totals */
-		if (interval && !exiting) {
-			if (emit(prev, &cur, false)) {
-				snap_free(&cur);
-				goto out_snaps;
-			}
-			n++;
+		if (!ret && restore) {
+			printf("trace_sample stays %u (echo %u > %s restores "
+			       "it)\n", env.sample, restore, KPS_SAMPLE_PARAM);
+			restore = 0;
 		}
-		snap_free(&last);
-		last = cur;
-		prev = &last;
-		if (stop)
-			break;
+		goto out;
 	}
-	if (prev == &first) {
-		/* stopped before any snapshot after the first one */
-		if (take_snapshot(&last, epoch))
-			goto out_snaps;
-		prev = &last;
-	}
-	ret = emit(&first, &last, true) ? 1 : 0;
-out_snaps:
-	snap_free(&last);
-	snap_free(&first);
+	ret = run();
 out:
-	destroy_collectors();
+	kps_collectors_stop(colls, ncolls);
+	ksyms_free();
+	restore_sample(restore);
 	return ret;
 }

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Loads /proc/kallsyms text symbols once, on first use. */
+/* Loads /proc/kallsyms text symbols once, on first use (see ksyms.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ksyms.h"
+
+/* No function is this long: a larger offset is an address past the end
+ * of the last symbol before it (another area, not text), not resolved. */
+#define KSYMS_MAX_OFFSET 0x100000ULL
 
 struct ksym {
 	unsigned long long addr;
@@ -13,6 +17,9 @@ struct ksym {
 static struct ksym *syms;
 static int nsyms;
 static int loaded;
+/* unresolved addresses, numbered by their index + 1 */
+static unsigned long long *unknown;
+static int nunknown;
 
 static int sym_cmp(const void *a, const void *b)
 {
@@ -38,6 +45,7 @@ static void load(void)
 		mod[0] = 0;
 		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name,
 			   mod);
+		/* kptr_restrict hides the addresses: all read as 0 */
 		if (n < 3 || !addr || (type != 't' && type != 'T'))
 			continue;
 		if (nsyms == cap) {
@@ -67,14 +75,32 @@ static void load(void)
 	qsort(syms, nsyms, sizeof(*syms), sym_cmp);
 }
 
-const char *ksyms_format(unsigned long long addr, char *buf, int len)
+/* The number of unresolved @addr (1, 2, ...), 0 if out of memory. */
+static int unknown_id(unsigned long long addr)
 {
+	unsigned long long *nu;
+
+	for (int i = 0; i < nunknown; i++)
+		if (unknown[i] == addr)
+			return i + 1;
+	nu = realloc(unknown, (nunknown + 1) * sizeof(*nu));
+	if (!nu)
+		return 0;
+	unknown = nu;
+	unknown[nunknown++] = addr;
+	return nunknown;
+}
+
+const char *ksyms_format(unsigned long long addr, char *buf, int len,
+			 bool show_addresses)
+{
+	const struct ksym *s = NULL;
 	int lo = 0, hi;
 
 	if (!loaded)
 		load();
 	hi = nsyms;
-	/* last symbol at or below addr */
+	/* last symbol at or below addr, followed by another one */
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
 
@@ -83,17 +109,19 @@ const char *ksyms_format(unsigned long long addr, char *buf, int len)
 		else
 			hi = mid;
 	}
-	if (!addr || lo == 0) {
-		snprintf(buf, len, "0x%llx", addr);
-		return buf;
-	}
-	{
-		const struct ksym *s = &syms[lo - 1];
+	if (addr && lo > 0 && lo < nsyms &&
+	    addr - syms[lo - 1].addr < KSYMS_MAX_OFFSET)
+		s = &syms[lo - 1];
+	if (s) {
 		const char *sp = strchr(s->name, ' ');
 		int nl = sp ? (int)(sp - s->name) : (int)strlen(s->name);
 
 		snprintf(buf, len, "%.*s+0x%llx%s", nl, s->name,
 			 addr - s->addr, sp ? sp : "");
+	} else if (show_addresses) {
+		snprintf(buf, len, "0x%llx", addr);
+	} else {
+		snprintf(buf, len, "unknown#%d", unknown_id(addr));
 	}
 	return buf;
 }
@@ -103,7 +131,9 @@ void ksyms_free(void)
 	for (int i = 0; i < nsyms; i++)
 		free(syms[i].name);
 	free(syms);
+	free(unknown);
 	syms = NULL;
-	nsyms = 0;
+	unknown = NULL;
+	nsyms = nunknown = 0;
 	loaded = 0;
 }

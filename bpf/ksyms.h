@@ -3,8 +3,18 @@
 #ifndef KPS_KSYMS_H
 #define KPS_KSYMS_H
 
-/* Formats @addr into @buf; "0x<addr>" when it cannot be resolved. */
-const char *ksyms_format(unsigned long long addr, char *buf, int len);
+#include <stdbool.h>
+
+#define KSYMS_LEN 128
+
+/*
+ * Formats @addr into @buf.  An address that does not resolve to a text
+ * symbol is never printed (KASLR): it becomes "unknown#N", N numbering
+ * the distinct unresolved addresses in order of appearance, or with
+ * @show_addresses the raw "0x<addr>".
+ */
+const char *ksyms_format(unsigned long long addr, char *buf, int len,
+			 bool show_addresses);
 void ksyms_free(void);
 
 #endif /* KPS_KSYMS_H */

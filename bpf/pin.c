@@ -13,19 +13,25 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "kpstat.h"
+#include "collector.h"
+#include "pin.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
+/*
+ * A bpffs kpstat mounts itself is root's only (bpffs defaults to 1777,
+ * where anyone could pin, and an unprivileged user could reach objects
+ * pinned with loose modes).
+ */
 static int ensure_bpffs(void)
 {
 	struct statfs st;
 
 	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
 		return 0;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 		fprintf(stderr, "kpstat: cannot mount bpffs on /sys/fs/bpf: "
 			"%s\n", strerror(errno));
 		return -1;
@@ -76,7 +82,7 @@ fail:
 	return -1;
 }
 
-int kps_pin(const struct kps_collector *const *c, int n)
+int kps_pin(struct kps_collector *const *c, int n)
 {
 	if (ensure_bpffs())
 		return -1;
@@ -92,7 +98,7 @@ int kps_pin(const struct kps_collector *const *c, int n)
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
-		if (pin_skeleton(c[i]->skeleton())) {
+		if (c[i]->skel && pin_skeleton(c[i]->skel)) {
 			kps_unpin();
 			return -1;
 		}

@@ -55,24 +55,17 @@ struct field {
 			  sizeof(((struct rec *)0)->fld) }
 
 static const struct field fields[] = {
-	F(kp_irq_entry, kp_irq_entry_rec, dev),
-	F(kp_irq_entry, kp_irq_entry_rec, vector),
-	F(kp_irq_entry, kp_irq_entry_rec, irq),
-	F(kp_irq_exit, kp_irq_exit_rec, dev),
-	F(kp_irq_exit, kp_irq_exit_rec, vector),
-	F(kp_irq_exit, kp_irq_exit_rec, irq),
-	F(kp_irq_exit, kp_irq_exit_rec, handled),
-	F(kp_irq_exit, kp_irq_exit_rec, dpc),
-	F(kp_dpc_schedule, kp_dpc_schedule_rec, dev),
-	F(kp_dpc_schedule, kp_dpc_schedule_rec, vector),
-	F(kp_dpc_schedule, kp_dpc_schedule_rec, pending),
-	F(kp_dpc_entry, kp_dpc_entry_rec, dev),
-	F(kp_dpc_entry, kp_dpc_entry_rec, vector),
-	F(kp_dpc_entry, kp_dpc_entry_rec, count),
-	F(kp_dpc_exit, kp_dpc_exit_rec, dev),
-	F(kp_dpc_exit, kp_dpc_exit_rec, vector),
-	F(kp_dpc_exit, kp_dpc_exit_rec, count),
-	F(kp_dpc_exit, kp_dpc_exit_rec, ret),
+	F(kp_irq_batch, kp_irq_batch_rec, slot),
+	F(kp_irq_batch, kp_irq_batch_rec, dev),
+	F(kp_irq_batch, kp_irq_batch_rec, vector),
+	F(kp_irq_batch, kp_irq_batch_rec, irq),
+	F(kp_irq_batch, kp_irq_batch_rec, irqs),
+	F(kp_irq_batch, kp_irq_batch_rec, handled),
+	F(kp_irq_batch, kp_irq_batch_rec, count),
+	F(kp_irq_batch, kp_irq_batch_rec, ret),
+	F(kp_irq_batch, kp_irq_batch_rec, irq_ns),
+	F(kp_irq_batch, kp_irq_batch_rec, lat_ns),
+	F(kp_irq_batch, kp_irq_batch_rec, run_ns),
 	F(kp_lock_init, kp_lock_init_rec, lock),
 	F(kp_lock_init, kp_lock_init_rec, caller),
 	F(kp_lock_init, kp_lock_init_rec, owner),
@@ -113,20 +106,17 @@ static int find_field(FILE *f, const char *name, int *off, int *size)
 	return -ENOENT;
 }
 
-int tpfmt_check_kp(bool *have_sched, char *err, int len)
+int tpfmt_check_kp(char *err, int len)
 {
 	const char *open_ev = NULL;
 	FILE *f = NULL;
 	int ret = 0;
 
-	*have_sched = tpfmt_have_event("kp", "kp_dpc_schedule");
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct field *fd = &fields[i];
 		char path[256];
 		int off, size, r;
 
-		if (!strcmp(fd->event, "kp_dpc_schedule") && !*have_sched)
-			continue;
 		if (!open_ev || strcmp(open_ev, fd->event)) {
 			if (f)
 				fclose(f);
@@ -136,8 +126,8 @@ int tpfmt_check_kp(bool *have_sched, char *err, int len)
 			open_ev = fd->event;
 			if (!f) {
 				snprintf(err, len, "kp_runtime has no tracepoint "
-					 "kp:%s (%s)", fd->event,
-					 strerror(errno));
+					 "kp:%s (%s): older than this kpstat?",
+					 fd->event, strerror(errno));
 				return -1;
 			}
 		}

@@ -11,8 +11,7 @@ bool tpfmt_have_event(const char *sys, const char *event);
 /*
  * Checks every field kpstat reads from the kp:* events against
  * events/kp/<event>/format.  Returns 0, or -1 with a message in @err.
- * *have_sched tells whether kp_dpc_schedule exists (it is optional).
  */
-int tpfmt_check_kp(bool *have_sched, char *err, int len);
+int tpfmt_check_kp(char *err, int len);
 
 #endif /* KPS_TPFMT_H */

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
 @pytest.fixture(scope="module", autouse=True)
 def built():
-    subprocess.run(["make", "-s", "-C", os.path.join(REPO, "bpf"), "-j2"],
-                   check=True)
+    subprocess.run(["make", "-s", "-C", os.path.join(REPO, "bpf"), "-j2",
+                    "all", "tests"], check=True)
     assert os.access(KPSTAT, os.X_OK)
 
 
@@ -82,23 +82,45 @@ def read_proc_interrupts():
 
 # ---- CLI contract -----------------------------------------------------
 
-def test_help_exits_0_with_examples():
-    res = kpstat("-h")
+@pytest.mark.parametrize("opt", ["-h", "--help"])
+def test_help_exits_0_with_examples(opt):
+    res = kpstat(opt)
     assert res.returncode == 0
-    assert res.stdout.startswith("Usage: kpstat")
+    assert res.stdout.startswith("Usage: kpstat [OPTION...] [INTERVAL [COUNT]]")
     assert "Examples:" in res.stdout and "--all-irqs" in res.stdout
+    assert "--sample=N" in res.stdout and "--show-addresses" in res.stdout
 
 
-@pytest.mark.parametrize("args", [
-    ["--bogus"], ["-x"], ["abc"], ["0"], ["1", "0"], ["1", "2", "3"],
-    ["-a", "-d", "edu0"], ["-i", "3"], ["-o", "/tmp/x"], ["-D", "-1"],
-    ["--pin", "1"], ["--pin", "--unpin"],
+@pytest.mark.parametrize("args, why", [
+    (["--bogus"], "unrecognized option '--bogus'"),
+    (["-x"], "invalid option -- 'x'"),
+    (["abc"], "invalid interval 'abc'"),
+    (["0"], "invalid interval '0'"),
+    (["1", "0"], "invalid count '0'"),
+    (["1", "2", "3"], "unexpected argument '3'"),
+    (["-a", "-d", "edu0"], "-d/--device needs kp mode"),
+    (["-i", "3"], "-i/--irq needs --all-irqs"),
+    (["-o", "/tmp/x"], "-o/--output needs --prometheus"),
+    (["-D", "-1"], "invalid duration '-1'"),
+    (["--pin", "1"], "--pin/--unpin take no INTERVAL"),
+    (["--pin", "--unpin"], "--pin and --unpin exclude each other"),
+    (["--sample", "3"], "--sample 3: not a power of 2"),
+    (["--sample", "0"], "invalid sample ratio '0'"),
+    (["-a", "--sample", "4"], "--sample needs kp mode"),
 ])
-def test_usage_errors_exit_2_with_usage(args):
+def test_usage_errors_exit_2_and_say_why(args, why):
+    """argp's convention (libbpf-tools): the reason, then where to look."""
     res = kpstat(*args)
-    assert res.returncode == 2, res
-    assert "Usage: kpstat" in res.stderr
-    assert res.stdout == ""
+    assert (res.returncode, res.stdout) == (2, ""), res
+    assert why in res.stderr
+    assert "Try `kpstat --help' or `kpstat --usage'" in res.stderr
+
+
+def test_usage_prints_the_short_form():
+    res = kpstat("--usage")
+    assert res.returncode == 0
+    assert res.stdout.startswith("Usage: kpstat [-")
+    assert "[--sample=N]" in res.stdout and "[INTERVAL [COUNT]]" in res.stdout
 
 
 def test_not_root_is_a_clear_error():
@@ -242,6 +264,53 @@ def test_prometheus_textfile_is_valid_and_atomic(tmp_path):
         buckets.setdefault(m.group(1), []).append(int(m.group(3)))
     for series in buckets.values():
         assert series == sorted(series)
+
+
+def test_prometheus_temp_file_cannot_be_planted(tmp_path):
+    """The temporary file is made with mkstemp: a link planted at any name
+    kpstat could pick is never written through (the old name,
+    FILE.tmp.<pid>, was predictable and opened without O_EXCL); the
+    output is a regular 0644 file and nothing else is left behind."""
+    out = tmp_path / "kpstat.prom"
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    os.chmod(victim, 0o600)
+
+    def plant():    # in the child, before exec: its pid is kpstat's
+        os.symlink(str(victim), "%s.tmp.%d" % (out, os.getpid()))
+
+    res = subprocess.run([KPSTAT, "--all-irqs", "-p", "-o", str(out),
+                          "--duration", "1"], capture_output=True,
+                         text=True, timeout=60, preexec_fn=plant)
+    assert res.returncode == 0, res.stderr
+    assert victim.read_text() == "precious\n"
+    st = os.lstat(out)
+    assert (oct(st.st_mode & 0o7777), os.path.islink(out)) == ("0o644", False)
+    assert out.read_text().startswith("# kpstat --all-irqs: totals over")
+    planted = [p for p in tmp_path.iterdir()
+               if p.name.startswith("kpstat.prom.tmp.")]
+    assert [os.readlink(p) for p in planted] == [str(victim)]
+    assert sorted(p.name for p in tmp_path.iterdir()
+                  if p not in planted) == ["kpstat.prom", "victim"]
+
+
+def test_bpffs_kpstat_mounts_is_root_only():
+    """With no bpffs on /sys/fs/bpf, --pin mounts one mode=0700 (bpffs
+    defaults to 1777: anyone could pin there).  In a private mount namespace, so the host's bpffs
+    is left alone; the pins go when the namespace does."""
+    script = (
+        "while [ \"$(stat -f -c %%T /sys/fs/bpf)\" = bpf_fs ]; do "
+        "umount /sys/fs/bpf || exit 3; done; "
+        "%s --all-irqs --pin >/dev/null || exit 4; "
+        "stat -f -c %%T /sys/fs/bpf; stat -c %%a /sys/fs/bpf; "
+        "stat -c %%a /sys/fs/bpf/kp; %s --unpin >/dev/null"
+        % (KPSTAT, KPSTAT))
+    res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh",
+                          "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res
+    # the kernel always sets the sticky bit on a bpffs root
+    assert res.stdout.split() == ["bpf_fs", "1700", "700"]
 
 
 # ---- pinning -----------------------------------------------------------------

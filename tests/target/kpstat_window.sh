@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kpstat_window.sh MODE COUNT HARDIRQS  (guest side of test_kpstat.py)
+# kpstat_window.sh MODE COUNT HARDIRQS [KPSTAT_ARGS]  (guest side of
+# test_kpstat.py)
 #
 # One tracing window around COUNT edu interrupts raised one at a time
 # (kp_irqwin, MODE msi|intx), with three tracers running at once:
-#   kp     kpstat -d kp_edu0 --json -s 1       (kp mode)
+#   kp     kpstat -d kp_edu0 --json -s 1 KPSTAT_ARGS   (kp mode)
 #   all    kpstat --all-irqs --json 1           (generic mode)
 #   hirq   HARDIRQS -C                          (libbpf-tools)
 # The IRQ is allocated before the tracers start and freed after they end,
@@ -18,7 +19,7 @@
 # Prints every output as "@@ NAME" followed by its lines.  Builtins only
 # in the polling loops: every exec is slow in the TCG guest.
 set -u
-MODE=$1 COUNT=$2 HARDIRQS=$3
+MODE=$1 COUNT=$2 HARDIRQS=$3 KP_ARGS=${4:-}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 D=$(mktemp -d /tmp/kpstat-window.XXXXXX)
 
@@ -48,7 +49,9 @@ win=$!
 rc=0
 wait_until "kp_irqwin ready" has_lines "$D/irqwin" 1 || rc=1
 
-"$REPO/bpf/build/kpstat" -d kp_edu0 --json -s 1 > "$D/kp" 2> "$D/kp.err" &
+# shellcheck disable=SC2086	# KP_ARGS are words
+"$REPO/bpf/build/kpstat" -d kp_edu0 --json -s 1 $KP_ARGS > "$D/kp" \
+	2> "$D/kp.err" &
 kp=$!
 "$REPO/bpf/build/kpstat" --all-irqs --json 1 > "$D/all" 2> "$D/all.err" &
 all=$!
@@ -68,5 +71,7 @@ for f in irqwin kp kp.err all all.err hirq; do
 	echo "@@ $f"
 	cat "$D/$f"
 done
+echo "@@ trace_sample"
+cat /sys/module/kp_runtime/parameters/trace_sample
 rm -rf "$D"
 exit $rc

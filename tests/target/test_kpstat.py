@@ -3,7 +3,9 @@ and the edu plugin.
 
 The edu device interrupts only when it is raised, so every count here is
 exact: N raises are N hard IRQs in kpstat, in the runtime's sysfs counters,
-in /proc/interrupts and in libbpf-tools' hardirqs.
+in /proc/interrupts and in libbpf-tools' hardirqs.  kpstat's kp mode counts
+them from kp:kp_irq_batch alone (one BPF program per batch); with
+--sample 4 one batch in four is traced, its counts are the runtime's.
 
 One window per interrupt mode (tests/target/kpstat_window.sh): kp_irqwin
 enables the IRQ, kpstat (kp mode), kpstat --all-irqs and hardirqs -C start
@@ -14,6 +16,7 @@ the modules this file loads are unloaded, nothing stays pinned.
 """
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -34,9 +37,11 @@ HARDIRQS_PATHS = ("/usr/sbin/hardirqs", "/usr/sbin/libbpf-tools/hardirqs",
                   "/usr/bin/hardirqs")
 
 N_RAISES = 1000
+N_SAMPLED = 400         # raises of the --sample window (a multiple of 4)
 N_LOCK = 20000          # LOCK_HAMMER iterations per thread
-PINNED_MAPS = {"kpirq_start", "kpirq_stats", "kpdpc_pending", "kpdpc_start",
-               "kpdpc_stats", "kplock_names", "kplock_stats"}
+PINNED_MAPS = {"kpb_slots", "kpb_spill", "kplock_names", "kplock_stats"}
+# a kernel address (KASLR'd text or heap), with or without 0x
+KERNEL_ADDRESS = re.compile(r"(?i)\b(0x)?ffff[0-9a-f]{12}\b")
 
 
 # ---- helpers -------------------------------------------------------------
@@ -80,17 +85,17 @@ def module_loaded(target, name):
     return target.run("test -d /sys/module/%s" % name).rc == 0
 
 
-def kpstat_around(target, cmd, args="-d kp_edu0"):
-    """kpstat ARGS --json over `cmd`: (cmd's output, kpstat's totals)."""
+def kpstat_around(target, cmd, args="-d kp_edu0 --json -s"):
+    """kpstat ARGS 1 over `cmd`: (cmd's output, kpstat's whole output)."""
     script = (
-        "d=$(mktemp -d); %(k)s %(a)s --json -s 1 >$d/k 2>$d/e & p=$!; "
+        "d=$(mktemp -d); %(k)s %(a)s 1 >$d/k 2>$d/e & p=$!; "
         "for i in $(seq 600); do [ -s $d/k ] && break; sleep 0.2; done; "
         "%(c)s >$d/c 2>&1; kill -INT $p; wait $p; "
         "echo '@@ cmd'; cat $d/c; echo '@@ kp'; cat $d/k $d/e; rm -rf $d"
         % {"k": KPSTAT, "a": args, "c": cmd})
     res = target.run(script, timeout=600)
     sec = sections(res.out)
-    return sec.get("cmd", ""), total(sec.get("kp", res.out))
+    return sec.get("cmd", ""), sec.get("kp", res.out)
 
 
 # ---- fixtures ------------------------------------------------------------
@@ -127,25 +132,37 @@ def edu(target, built):
         target.run("rmmod %s" % name, check=True)
 
 
-@pytest.fixture(scope="module", params=["msi", "intx"])
-def window(request, target, edu, hardirqs):
-    """One tracing window over N_RAISES raises in one interrupt mode."""
-    res = target.run("bash %s %s %d %s" % (WINDOW, request.param, N_RAISES,
-                                      hardirqs), timeout=900)
+def run_window(target, hardirqs, mode, count, kp_args=""):
+    """One tracing window over @count raises in one interrupt mode."""
+    res = target.run("bash %s %s %d %s '%s'" % (WINDOW, mode, count,
+                                                hardirqs, kp_args),
+                     timeout=900)
     sec = sections(res.out)
     assert res.rc == 0, res.out[-3000:]
     win = json_lines(sec["irqwin"])
     ready, raised = win[0], win[1]
     assert (ready.get("ready"), raised.get("raised"),
-            raised.get("timeouts")) == (1, N_RAISES, 0), sec["irqwin"]
+            raised.get("timeouts")) == (1, count, 0), sec["irqwin"]
     return {
-        "mode": request.param,
+        "mode": mode,
         "irq": ready["irqs"][0],
         "irqwin": raised,
         "kp": total(sec["kp"]),
         "all": total(sec["all"]),
         "hardirqs": hardirqs_counts(sec["hirq"]),
+        "trace_sample": sec["trace_sample"].strip(),
     }
+
+
+@pytest.fixture(scope="module", params=["msi", "intx"])
+def window(request, target, edu, hardirqs):
+    return run_window(target, hardirqs, request.param, N_RAISES)
+
+
+@pytest.fixture(scope="module")
+def sampled(target, edu, hardirqs):
+    """kpstat --sample 4 over N_SAMPLED MSI raises."""
+    return run_window(target, hardirqs, "msi", N_SAMPLED, "--sample 4")
 
 
 def kp_irq_rows(win):
@@ -208,6 +225,18 @@ def test_dpc_run_histogram_and_coalescing_total_equal_dpcs_run(window):
             sum(c["dpcs"] for c in row["coalescing"])) == (dpcs,) * 3
 
 
+def test_kpstat_device_counters_equal_its_batch_counts(window):
+    """The runtime's own counters (JSON "devices") and the kp_irq_batch
+    counts, one window: the same numbers."""
+    dev, row, dpc = (window["kp"]["devices"][0], window["kp"]["irqs"][0],
+                     window["kp"]["dpc"][0])
+    assert (dev["interrupts"], dev["dpc_requests"], dev["dpcs"],
+            dev["dpc_count_sum"], dev["notifications"]) == \
+        (row["handled"], row["dpc_requests"], dpc["dpcs"],
+         dpc["dw_count_sum"], dpc["ret_sum"])
+    assert window["kp"]["sample"] == 1 and window["trace_sample"] == "1"
+
+
 def test_kpstat_reports_no_bpf_misses_or_errors(window):
     got = [(w["bpf_misses"], w["bpf_errors"])
            for w in (window["kp"], window["all"])]
@@ -227,22 +256,60 @@ def test_hardirqs_and_all_irqs_agree_on_the_edu_irq(window):
     assert window["hardirqs"].get(name[0]) == N_RAISES
 
 
+# ---- --sample: the runtime's counts, sampled histograms --------------------------
+
+def test_sampled_counts_are_the_runtime_exact_ones(sampled):
+    kp = sampled["kp"]
+    dev = kp["devices"]
+    assert (kp["sample"], [(d["device"], d["interrupts"], d["spurious"],
+                            d["dpcs"], d["dpc_count_sum"]) for d in dev]) \
+        == (4, [("kp_edu0", N_SAMPLED, 0, N_SAMPLED, N_SAMPLED)])
+
+
+def test_sampled_rows_give_no_count_of_their_own(sampled):
+    row, dpc = sampled["kp"]["irqs"][0], sampled["kp"]["dpc"][0]
+    assert [k for k in ("count", "handled", "dpc_requests") if k in row] + \
+        [k for k in ("dpcs", "dw_count_sum", "ret_sum") if k in dpc] == []
+    assert (row["proc_delta"], row["proc_exact"]) == (N_SAMPLED, True)
+
+
+def test_one_batch_in_four_is_traced_and_histograms_say_so(sampled):
+    row, dpc = sampled["kp"]["irqs"][0], sampled["kp"]["dpc"][0]
+    n = N_SAMPLED // 4
+    assert (row["batches"], row["time"]["count"], row["time"]["sample"],
+            dpc["latency"]["count"], dpc["latency"]["sample"],
+            dpc["run"]["count"],
+            sum(c["dpcs"] for c in dpc["coalescing"])) == \
+        (n, n, 4, n, 4, n, n)
+
+
+def test_sampling_leaves_the_other_tracers_exact(sampled):
+    rows = [(r["count"], r["proc_delta"]) for r in sampled["all"]["irqs"]
+            if r["irq"] == sampled["irq"]]
+    assert rows == [(N_SAMPLED, N_SAMPLED)]
+    assert sampled["irqwin"]["sysfs"]["interrupts"] == N_SAMPLED
+
+
+def test_sampling_ratio_is_restored_at_exit(sampled):
+    assert sampled["trace_sample"] == "1"
+
+
 # ---- KP_SPINLOCK contention ---------------------------------------------------
 
 @pytest.fixture(scope="module")
 def contended(target, edu):
-    out, tot = kpstat_around(
+    out, kp = kpstat_around(
         target, "%s/kp_lockhammer --dev %s --lock 0 --threads 2 "
         "--iterations %d" % (PROGS, EDU_DEV, N_LOCK))
-    return json_lines(out)[-1], tot
+    return json_lines(out)[-1], total(kp), kp
 
 
 @pytest.fixture(scope="module")
 def uncontended(target, edu):
-    out, tot = kpstat_around(
+    out, kp = kpstat_around(
         target, "%s/kp_lockhammer --dev %s --lock 1 --threads 1 "
         "--iterations %d" % (PROGS, EDU_DEV, N_LOCK))
-    return json_lines(out)[-1], tot
+    return json_lines(out)[-1], total(kp)
 
 
 def test_lock_hammer_runs_complete(contended, uncontended):
@@ -285,6 +352,85 @@ def test_lock_call_site_resolves_to_the_plugin(contended):
             for s in sites] == [True]
 
 
+def test_locks_are_named_by_number_not_address(contended):
+    lk = contended[1]["locks"][0]
+    assert isinstance(lk["lock"], int) and 0 < lk["lock"] < 1 << 20, lk
+    assert [k for k in ("caller", "init_caller") if k in lk] + \
+        [k for s in lk["sites"] for k in s if k == "caller"] == []
+    assert not KERNEL_ADDRESS.search(contended[2]), contended[2]
+
+
+# ---- no kernel address in any output ------------------------------------------
+
+HAMMER = "%s/kp_lockhammer --dev %s --lock 0 --threads 2 --iterations 200"
+
+
+@pytest.fixture(scope="module")
+def hidden_symbols(target, edu):
+    """kptr_restrict=2: /proc/kallsyms shows root no address, so no call
+    site resolves; kpstat's outputs (text, JSON, Prometheus), and with
+    --show-addresses its JSON.  kptr_restrict is restored."""
+    old = target.run("cat /proc/sys/kernel/kptr_restrict",
+                     check=True).out.strip()
+    target.run("echo 2 > /proc/sys/kernel/kptr_restrict", check=True)
+    try:
+        cmd = HAMMER % (PROGS, EDU_DEV) + "; %s --dev %s irq --mode msi " \
+            "--count 10 >/dev/null" % (EDU_APP, EDU_DEV)
+        outs = {fmt: kpstat_around(target, cmd, "-d kp_edu0 " + fmt)[1]
+                for fmt in ("", "--json", "-p")}
+        outs["shown"] = kpstat_around(target, cmd,
+                                      "--json --show-addresses")[1]
+    finally:
+        target.run("echo %s > /proc/sys/kernel/kptr_restrict" % old,
+                   check=True)
+    return outs
+
+
+@pytest.mark.parametrize("fmt", ["", "--json", "-p"])
+def test_unresolved_call_sites_print_no_address(hidden_symbols, fmt):
+    out = hidden_symbols[fmt]
+    assert re.search(r"unknown#\d+", out), out[-3000:]
+    assert not KERNEL_ADDRESS.search(out), KERNEL_ADDRESS.search(out)
+
+
+def test_unresolved_sites_are_told_apart(hidden_symbols):
+    lk = total(hidden_symbols["--json"])["locks"][0]
+    assert re.fullmatch(r"unknown#\d+", lk["init_site"]), lk
+    assert [re.fullmatch(r"unknown#\d+", s["site"]) is not None
+            for s in lk["sites"]] == [True]
+    assert lk["init_site"] != lk["sites"][0]["site"]
+
+
+def test_show_addresses_prints_them(hidden_symbols):
+    lk = total(hidden_symbols["shown"])["locks"][0]
+    assert [KERNEL_ADDRESS.fullmatch(x) is not None for x in
+            [lk["init_caller"], lk["init_site"]] +
+            [s[k] for s in lk["sites"] for k in ("caller", "site")]] == \
+        [True] * 4
+
+
+PROM_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*'
+                       r'="([^"\\]|\\.)*",?)*\})? [-+0-9.eInf]+$')
+
+
+def test_prometheus_kp_mode_is_valid_and_complete(hidden_symbols):
+    # the last report: after the last "# kpstat kp mode: ..." header line
+    text = re.split(r"# kpstat kp mode[^\n]*\n", hidden_symbols["-p"])[-1]
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    assert [ln for ln in lines if not PROM_LINE.match(ln)] == []
+    metrics = {ln.split("{")[0].split()[0] for ln in lines}
+    assert {"kpstat_kp_interrupts_total", "kpstat_kp_dpcs_total",
+            "kpstat_kp_hardirq_seconds_bucket",
+            "kpstat_kp_dpc_latency_seconds_count",
+            "kpstat_kp_dpc_dwcount_bucket",
+            "kpstat_kp_lock_acquisitions_total",
+            "kpstat_kp_lock_wait_seconds_sum",
+            "kpstat_kp_device_interrupts_total",
+            "kpstat_kp_trace_sample"} <= metrics
+    assert re.search(r'^kpstat_kp_interrupts_total\{device="kp_edu0",'
+                     r'vector="0",irq="\d+"\} 10$', text, re.M), text
+
+
 # ---- --pin, bpftool, --unpin -----------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -292,10 +438,13 @@ def pinned(target, edu):
     """kpstat --pin, some traffic, every pinned map dumped; then --unpin."""
     res = target.run("%s --pin" % KPSTAT, timeout=300)
     assert res.rc == 0, res.out
+    # MSI, then INTx (another IRQ) in the slot the runtime frees and reuses
     target.run("%s --dev %s irq --mode msi --count 20 >/dev/null; "
+               "%s --dev %s irq --mode intx --count 30 >/dev/null; "
                "%s --dev %s lock-hammer --lock private --iterations 100 "
                "--threads 1 >/dev/null" % (EDU_APP, EDU_DEV, EDU_APP,
-                                           EDU_DEV), check=True)
+                                           EDU_DEV, EDU_APP, EDU_DEV),
+               check=True)
     names = target.run("ls -p %s | grep -v /" % PIN_DIR,
                        check=True).out.split()
     dumps = {}
@@ -315,9 +464,12 @@ def test_pin_pins_every_map(pinned):
 
 
 def test_pinned_kp_programs_are_raw_tracepoints(pinned):
-    kinds = {line.split()[1] for line in pinned["progs"].splitlines()
-             if " name kp" in line}
-    assert kinds == {"raw_tracepoint"}
+    progs = sorted((line.split()[1], line.split()[3])
+                   for line in pinned["progs"].splitlines()
+                   if " name kp" in line)
+    assert progs == [("raw_tracepoint", n) for n in
+                     ("kpbatch", "kplock_acquired", "kplock_init",
+                      "kplock_uninit")]
 
 
 @pytest.mark.parametrize("name", sorted(PINNED_MAPS))
@@ -332,9 +484,27 @@ def test_bpftool_dumps_pinned_map_with_btf_field_names(pinned, name):
     assert "value" in entries[0] or "values" in entries[0]
 
 
-def test_bpftool_dump_of_irq_stats_names_every_key_field(pinned):
-    entries = json.loads(pinned["dumps"]["kpirq_stats"][1])
-    assert sorted(entries[0]["key"]) == ["dev", "irq", "vector"]
+def pinned_vectors(pinned, name):
+    """{irq: (dev, vector, irqs summed over CPUs)} of a pinned kpb map."""
+    got = {}
+    for e in json.loads(pinned["dumps"][name][1]):
+        for v in e["values"]:
+            val = v["value"]
+            if not val["batches"]:
+                continue
+            key = e["key"] if name == "kpb_spill" else val["key"]
+            assert sorted(key) == ["dev", "irq", "vector"], key
+            dev, vec, n = got.get(key["irq"], (key["dev"], key["vector"], 0))
+            got[key["irq"]] = (dev, vec, n + val["irqs"])
+    return got
+
+
+def test_bpftool_dump_shows_msi_moved_aside_and_intx_in_the_slot(pinned):
+    slots, spill = (pinned_vectors(pinned, "kpb_slots"),
+                    pinned_vectors(pinned, "kpb_spill"))
+    assert ([v for v in slots.values()], [v for v in spill.values()]) == \
+        ([(0, 0, 30)], [(0, 0, 20)])
+    assert set(slots).isdisjoint(spill)
 
 
 def test_unpin_leaves_nothing_pinned_or_attached(pinned):

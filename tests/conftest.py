@@ -8,6 +8,7 @@ boots for hardening tests:
                         second empty port "rp2": target.unplug("edu1"),
                         target.replug("edu", "edu1", "rp1")
   `shared_intx_target`  edu and QEMU's pci-serial on one INTx line (GSI 21)
+  `module_boot(...)`    the same, shared by a module's tests
   `boot_target(append=[...], ...)`  a factory: Targets with other kernel
                         arguments (lockdown=integrity, intel_iommu=off,
                         threadirqs) or devices, stopped at the test's end
@@ -107,6 +108,24 @@ def boot_target():
     yield boot
     for t in booted:
         _finish(t)
+
+
+@pytest.fixture(scope="module")
+def module_boot():
+    """module_boot(append=[...], icount=..., ...) -> a started Target
+    shared by the module's tests that ask for the same arguments; all are
+    stopped (and leak-checked) after the module's last test."""
+    booted = {}
+
+    def boot(**kwargs):
+        key = repr(sorted(kwargs.items()))
+        if key not in booted:
+            booted[key] = _boot(**kwargs)
+        return booted[key]
+    yield boot
+    for t in booted.values():
+        _finish(t)
+    _fail_on_reports(None)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Helpers shared by the target tests (importable as `kptest`)."""
 import json
+import os
 import re
 
 # What a clean kernel log must not contain.  Out-of-tree/unsigned module
@@ -62,3 +63,75 @@ def load(target, ko, name):
 def unload(target, name):
     if module_loaded(target, name):
         target.run("rmmod %s" % name, check=True)
+
+
+def show_figures(request, title, figures):
+    """Prints @figures ({name: value}) of a run on the terminal under
+    @title, also when pytest captures the tests' output (`make test`)."""
+    plugins = request.config.pluginmanager
+    tr = plugins.getplugin("terminalreporter")
+    capman = plugins.getplugin("capturemanager")
+    text = "%s: %s" % (title, ", ".join("%s %s" % kv
+                                        for kv in figures.items()))
+    if tr is None or capman is None:
+        print(text)
+        return
+    with capman.global_and_fixture_disabled():
+        tr.write_line("")
+        tr.write_line(text)
+
+
+HOSTILE_COUNTERS = ("opens", "closes", "removes", "overlaps", "int_disables",
+                    "dma_frees")
+
+
+def hostile_counters(target):
+    """kp_hostile's callback counters (its module parameters)."""
+    res = target.run("cd /sys/module/kp_hostile/parameters && cat %s"
+                     % " ".join(HOSTILE_COUNTERS), check=True)
+    return dict(zip(HOSTILE_COUNTERS, map(int, res.out.split())))
+
+
+def kp_leak_state(target):
+    """What an fd, a session or an allocation left behind would change:
+    {hostile_refcnt, runtime_refcnt, plugin_allocations, vmalloc_kp}."""
+    res = target.run("cat /sys/module/kp_hostile/refcnt "
+                     "/sys/module/kp_runtime/refcnt "
+                     "/sys/class/kp/plugin_allocations; "
+                     "grep -c '\\[kp_' /proc/vmallocinfo")
+    keys = ("hostile_refcnt", "runtime_refcnt", "plugin_allocations",
+            "vmalloc_kp")
+    return dict(zip(keys, map(int, res.out.split())))
+
+
+def run_tagged(target, body, timeout=300):
+    """Runs the shell script @body in the guest as one command (each
+    costs most of a second under TCG).  In it, "@@ TAG" lines precede a
+    program's JSON line, and `mark TAG` writes "kpt-mark TAG" to the
+    kernel log (set kernel.printk_devkmsg=on first, or marks are
+    ratelimited).  Returns ({TAG: its last JSON line}, {TAG: the console
+    lines after its mark}, the output).  Kernel messages come from the
+    console, on the host: warnings and worse, without reading the whole
+    log buffer as dmesg does."""
+    start = os.path.getsize(target.console)
+    res = target.run("mark() { echo \"kpt-mark $1\" > /dev/kmsg; }\n%s"
+                     % body, timeout=timeout)
+    out, tag = {}, None
+    for ln in res.out.splitlines():
+        if ln.startswith("@@ "):
+            tag = ln[3:].strip()
+        elif ln.startswith("{") and tag is not None:
+            out[tag] = json.loads(ln)
+    target.run("true")      # the console has caught up with the script
+    with open(target.console, errors="replace") as f:
+        f.seek(start)
+        text = f.read()
+    logs, tag = {"": ""}, ""
+    for ln in text.splitlines():
+        m = re.search(r"kpt-mark (\S+)", ln)
+        if m:
+            tag = m.group(1)
+            logs.setdefault(tag, "")
+        else:
+            logs[tag] += ln + "\n"
+    return out, logs, res.out

@@ -13,10 +13,8 @@
  * delete_module().  Everything runs in this one process (no exec), so the
  * only allocations between the two snapshots are the cycles' own.
  *
- * Snapshot: every kmalloc cache is shrunk (cpu slabs flushed, so its
- * "objects" count is exact) and its allocated objects read from
- * /sys/kernel/slab/<cache>/objects; plus the /proc/vmallocinfo areas
- * whose caller is in a kp_ module.  Prints one JSON line with the
+ * Snapshots (kpt_kmem.h): objects in every kmalloc cache and the
+ * /proc/vmallocinfo areas whose caller is in a kp_ module.  Prints one JSON line with the
  * per-cache deltas over the N measured cycles (after W warm-up cycles).
  * A leak of one object per cycle shows as a delta >= N in some cache.
  */
@@ -38,104 +36,9 @@
 
 #include <linux/kp.h>
 #include "kpt_common.h"
-
-#define MAX_CACHES	128
-
-struct snap {
-	int		n;
-	char		name[MAX_CACHES][64];
-	long long	objects[MAX_CACHES];
-	long long	vmalloc_kp;
-};
+#include "kpt_kmem.h"
 
 static const char *ko, *modname, *devpath;
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static long long read_first_ll(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static void take_snapshot(struct snap *s)
-{
-	char names[MAX_CACHES][64], path[PATH_MAX], real[PATH_MAX];
-	char *seen[MAX_CACHES];
-	struct dirent *de;
-	int n = 0, nseen = 0, i, j;
-	char *line = NULL;
-	size_t cap = 0;
-	DIR *d;
-	FILE *f;
-
-	usleep(200000);	/* let RCU-deferred frees of the last cycle run */
-	d = opendir("/sys/kernel/slab");
-	while (d && (de = readdir(d)) && n < MAX_CACHES) {
-		if (strncmp(de->d_name, "kmalloc-", 8) &&
-		    strncmp(de->d_name, "kmalloc-cg-", 11))
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%.200s",
-			 de->d_name);
-		if (!realpath(path, real))
-			continue;
-		/* merged aliases point at one cache: count it once */
-		for (j = 0; j < nseen; j++)
-			if (!strcmp(seen[j], real))
-				break;
-		if (j < nseen)
-			continue;
-		seen[nseen++] = strdup(real);
-		snprintf(names[n++], sizeof(names[0]), "%.63s", de->d_name);
-	}
-	if (d)
-		closedir(d);
-	for (j = 0; j < nseen; j++)
-		free(seen[j]);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%.63s/shrink",
-			 names[i]);
-		write_str(path, "1");
-	}
-	s->n = n;
-	for (i = 0; i < n; i++) {
-		memcpy(s->name[i], names[i], sizeof(names[i]));
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%.63s/objects",
-			 names[i]);
-		s->objects[i] = read_first_ll(path);
-	}
-	s->vmalloc_kp = 0;
-	f = fopen("/proc/vmallocinfo", "re");
-	while (f && getline(&line, &cap, f) > 0)
-		if (strstr(line, "[kp_"))
-			s->vmalloc_kp++;
-	if (f)
-		fclose(f);
-	free(line);
-}
 
 static int wait_one(int fd)
 {
@@ -239,7 +142,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct snap before, after;
+	static struct kpt_kmem before, after;
 	int cycles = 100, warmup = 3, c, i, err = 0, done = 0, first = 1;
 	long long d, maxd = 0;
 	double t0, t1;
@@ -263,7 +166,7 @@ int main(int argc, char **argv)
 		err = one_cycle();
 	sleep(1);	/* let deferred work of the warm-up settle */
 	if (!err)
-		take_snapshot(&before);
+		kpt_kmem_snapshot(&before);
 	t0 = kpt_now();
 	for (i = 0; i < cycles && !err; i++) {
 		err = one_cycle();
@@ -272,7 +175,7 @@ int main(int argc, char **argv)
 	}
 	t1 = kpt_now();
 	if (!err)
-		take_snapshot(&after);
+		kpt_kmem_snapshot(&after);
 	printf("{\"cycles\": %d, \"done\": %d, \"error\": \"%s\", "
 	       "\"failed_step\": \"%s\", \"seconds\": %.3f",
 	       cycles, done, err ? kpt_errname(err) : "",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kp_sweep - feeds bad input to every ioctl of a /dev/kp node (and to
- * mmap) and prints one JSON line per case:
+ * mmap), also through a read-only fd of it, and prints one JSON line per
+ * case:
  *
  *   {"case": "bar_read_width_3", "expect": "EINVAL", "got": "EINVAL",
  *    "doc": 1}
@@ -39,6 +40,7 @@
 
 static int listing;
 static int fd = -1, fd2 = -1;
+static int fd_ro = -1;		/* the same node, opened O_RDONLY */
 static void *unmapped;		/* an address with nothing mapped */
 static unsigned int ncases, nbad;
 
@@ -267,6 +269,71 @@ static int try_mmap(size_t len, uint64_t off)
 	return try_mmap_prot(len, off, PROT_READ | PROT_WRITE);
 }
 
+static int try_mmap_on(int f, size_t len, uint64_t off, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, f, (off_t)off);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* Maps one page read-only, then asks mprotect() for write access. */
+static int mprotect_writable(int f, uint64_t off)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, (off_t)off);
+	int e;
+
+	if (p == MAP_FAILED)
+		return errno;
+	e = mprotect(p, 4096, PROT_READ | PROT_WRITE) ? errno : 0;
+	munmap(p, 4096);
+	return e;
+}
+
+static int get_info_on(int f)
+{
+	struct kp_device_info i = { .argsz = sizeof(i) };
+
+	return xioctl(f, KP_GET_INFO, &i);
+}
+
+static int int_wait_timeout(int f, uint32_t argsz, uint64_t ns)
+{
+	struct kp_int_wait w = { .argsz = argsz, .flags = KP_WAIT_TIMEOUT,
+				 .timeout_ns = ns };
+
+	return xioctl(f, KP_INT_WAIT, &w);
+}
+
+/* Writes the register's own value back: only the check can refuse it. */
+static int cfg_write_same(int f, uint64_t off, uint32_t width)
+{
+	uint64_t v = 0;
+	int e = rw(f, KP_CFG_READ, 0, off, width, &v);
+
+	return e ? e : rw(f, KP_CFG_WRITE, 0, off, width, &v);
+}
+
+/* Offset of edu's MSI capability (0x40 in QEMU 7.2), from the list. */
+static uint64_t msi_cap(void)
+{
+	uint64_t pos = 0, cap = 0;
+	int hops;
+
+	if (rw(fd, KP_CFG_READ, 0, 0x34, 1, &pos))
+		return 0;
+	for (hops = 0; pos >= 0x40 && hops < 48; hops++) {
+		if (rw(fd, KP_CFG_READ, 0, pos & ~3ull, 2, &cap))
+			return 0;
+		if ((cap & 0xff) == 0x05)
+			return pos & ~3ull;
+		pos = cap >> 8;
+	}
+	return 0;
+}
+
 static void sweep(void)
 {
 	struct kp_device_info info = { .argsz = sizeof(info) };
@@ -409,6 +476,16 @@ static void sweep(void)
 	     rw(fd, KP_CFG_WRITE, 0, 4096, 1, &line));
 	CASE("cfg_write_misaligned_2", EINVAL,
 	     rw(fd, KP_CFG_WRITE, 0, 0x3d, 2, &line));
+	/* registers the runtime owns, even with their own value: EPERM */
+	CASE("cfg_write_command", EPERM, cfg_write_same(fd, 0x04, 2));
+	CASE("cfg_write_dword_over_command", EPERM,
+	     cfg_write_same(fd, 0x04, 4));
+	CASE("cfg_write_bar0", EPERM, cfg_write_same(fd, 0x10, 4));
+	CASE("cfg_write_bar5_last_byte", EPERM, cfg_write_same(fd, 0x27, 1));
+	CASE("cfg_write_rom", EPERM, cfg_write_same(fd, 0x30, 4));
+	CASE("cfg_write_msi_cap_id", EPERM,
+	     listing ? 0 : cfg_write_same(fd, msi_cap(), 1));
+	CASE("cfg_write_interrupt_line_ok", 0, cfg_write_same(fd, 0x3c, 1));
 
 	/* -- KP_PLUGIN_CALL ----------------------------------------- */
 	envelope("plugin_call", KP_PLUGIN_CALL, &pc, sizeof(pc));
@@ -488,6 +565,11 @@ static void sweep(void)
 		   offsetofend(struct kp_int_wait, reason));
 	CASE("int_wait_nonblock_nothing_pending", EAGAIN,
 	     int_wait(fd, KP_WAIT_NONBLOCK, NULL));
+	CASE("int_wait_timeout_nothing_arrives", ETIMEDOUT,
+	     int_wait_timeout(fd, sizeof(struct kp_int_wait), 10000000));
+	CASE("int_wait_timeout_flag_with_v1_argsz", EINVAL,
+	     int_wait_timeout(fd, offsetofend(struct kp_int_wait, reason),
+			      10000000));
 	CASE("int_disable_ok", 0, xioctl(fd, KP_INT_DISABLE, NULL));
 	CASE("int_wait_after_disable_is_stopped", 0, wait_stopped(fd));
 	SCASE("int_disable_twice", EINVAL, xioctl(fd, KP_INT_DISABLE, NULL));
@@ -518,6 +600,47 @@ static void sweep(void)
 	     try_mmap(2 * EDU_BAR0_SIZE, KP_MMAP_OFFSET(0)));
 	CASE("mmap_past_bar_end", EINVAL,
 	     try_mmap(8192, KP_MMAP_OFFSET(0) + EDU_BAR0_SIZE - 4096));
+	CASE("mmap_bar0_private", EINVAL,
+	     try_mmap_on(fd, 4096, KP_MMAP_OFFSET(0), PROT_READ, MAP_PRIVATE));
+	CASE("mmap_notify_private", EINVAL,
+	     try_mmap_on(fd, 4096, KP_MMAP_NOTIFY, PROT_READ, MAP_PRIVATE));
+	CASE("mmap_notify_ack_two_pages", EINVAL,
+	     try_mmap(8192, KP_MMAP_NOTIFY_ACK));
+	CASE("mprotect_notify_state_writable", EACCES,
+	     mprotect_writable(fd, KP_MMAP_NOTIFY));
+
+	/* -- a read-only fd: reads, no write of any kind ------------ */
+	CASE("rdonly_fd_bar_write", EBADF,
+	     rw(fd_ro, KP_BAR_WRITE, 0, 4, 4, &line));
+	CASE("rdonly_fd_cfg_write", EBADF,
+	     rw(fd_ro, KP_CFG_WRITE, 0, 0x3c, 1, &line));
+	CASE("rdonly_fd_plugin_open", EBADF, plugin_open(fd_ro, 0, 0));
+	CASE("rdonly_fd_plugin_call", EBADF, xioctl(fd_ro, KP_PLUGIN_CALL, &pc));
+	CASE("rdonly_fd_plugin_close", EBADF,
+	     xioctl(fd_ro, KP_PLUGIN_CLOSE, NULL));
+	CASE("rdonly_fd_int_enable", EBADF,
+	     int_enable(fd_ro, KP_INT_MODE_MSI, 1, 0, 0, 0, 0));
+	CASE("rdonly_fd_int_disable", EBADF,
+	     xioctl(fd_ro, KP_INT_DISABLE, NULL));
+	CASE("rdonly_fd_get_info_ok", 0, get_info_on(fd_ro));
+	CASE("rdonly_fd_bar_read_ok", 0,
+	     rw(fd_ro, KP_BAR_READ, 0, 0, 4, NULL));
+	CASE("rdonly_fd_cfg_read_ok", 0,
+	     rw(fd_ro, KP_CFG_READ, 0, 0, 4, NULL));
+	CASE("rdonly_fd_int_wait_is_stopped", 0, wait_stopped(fd_ro));
+	CASE("rdonly_fd_mmap_bar0_writable", EACCES,
+	     try_mmap_on(fd_ro, 4096, KP_MMAP_OFFSET(0),
+			 PROT_READ | PROT_WRITE, MAP_SHARED));
+	CASE("rdonly_fd_mmap_bar0_read_only_ok", 0,
+	     try_mmap_on(fd_ro, 4096, KP_MMAP_OFFSET(0), PROT_READ,
+			 MAP_SHARED));
+	CASE("rdonly_fd_mprotect_bar0_writable", EACCES,
+	     mprotect_writable(fd_ro, KP_MMAP_OFFSET(0)));
+	CASE("rdonly_fd_mmap_notify_ok", 0,
+	     try_mmap_on(fd_ro, 4096, KP_MMAP_NOTIFY, PROT_READ, MAP_SHARED));
+	CASE("rdonly_fd_mmap_notify_ack", EACCES,
+	     try_mmap_on(fd_ro, 4096, KP_MMAP_NOTIFY_ACK,
+			 PROT_READ | PROT_WRITE, MAP_SHARED));
 
 	/* -- KP_PLUGIN_CLOSE ---------------------------------------- */
 	CASE("plugin_close_ok", 0, xioctl(fd, KP_PLUGIN_CLOSE, NULL));
@@ -539,7 +662,8 @@ int main(int argc, char **argv)
 	} else {
 		fd = open(argv[1], O_RDWR | O_CLOEXEC);
 		fd2 = open(argv[1], O_RDWR | O_CLOEXEC);
-		if (fd < 0 || fd2 < 0) {
+		fd_ro = open(argv[1], O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fd2 < 0 || fd_ro < 0) {
 			printf("{\"step_failed\": \"open %s\", \"errno\": "
 			       "\"%s\"}\n", argv[1], kpt_errname(errno));
 			return 1;
@@ -550,6 +674,7 @@ int main(int argc, char **argv)
 	}
 	sweep();
 	if (!listing) {
+		close(fd_ro);
 		close(fd2);
 		close(fd);
 	}

@@ -17,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/spinlock.h>
 #include <kp/kp_plugin.h>
 
 #include "kp_hostile_msgs.h"
@@ -45,6 +46,15 @@ module_param(overlaps, int, 0444);
 MODULE_PARM_DESC(overlaps, "KP_Event or KP_Close while a KP_Call ran");
 module_param(int_disables, int, 0444);
 module_param(dma_frees, int, 0444);
+/* the counters are shared by every device: two may be removed at once */
+static DEFINE_SPINLOCK(count_lock);
+
+static void hostile_count(int *counter)
+{
+	spin_lock(&count_lock);
+	WRITE_ONCE(*counter, *counter + 1);
+	spin_unlock(&count_lock);
+}
 
 /*
  * One per open; it is also the interrupt context, so that KP_Call may
@@ -58,6 +68,7 @@ struct hostile_ctx {
 	void		*dma_va;
 	dma_addr_t	dma_bus;
 	size_t		dma_size;
+	unsigned int	close_ms;	/* KP_Close sleeps this long */
 	atomic_t	mode;		/* HOSTILE_MODE_* */
 	KP_SPINLOCK	*lock;
 	u64		locked;		/* under @lock */
@@ -159,6 +170,9 @@ static void __cdecl hostile_call(PVOID pDrvContext,
 	case HOSTILE_MSG_READ_LOOP:
 		res = hostile_read_loop(ctx, &m);
 		break;
+	case HOSTILE_MSG_SLOW_CLOSE:
+		ctx->close_ms = m.arg;
+		break;
 	default:
 		res = HOSTILE_RES_UNKNOWN;
 		break;
@@ -195,7 +209,7 @@ static BOOL __cdecl hostile_int_enable(PVOID pDrvContext,
 
 static void __cdecl hostile_int_disable(PVOID pIntContext)
 {
-	int_disables++;
+	hostile_count(&int_disables);
 }
 
 /* Acknowledges what edu has pending; false when nothing was. */
@@ -285,9 +299,9 @@ static BOOL __cdecl hostile_event(PVOID pDrvContext, WD_EVENT *wd_event)
 	struct hostile_ctx *ctx = pDrvContext;
 
 	if (atomic_read(&ctx->in_call))
-		overlaps++;
+		hostile_count(&overlaps);
 	if (wd_event->dwAction == WD_REMOVE)
-		removes++;
+		hostile_count(&removes);
 	return TRUE;
 }
 
@@ -296,14 +310,17 @@ static void __cdecl hostile_close(PVOID pDrvContext)
 	struct hostile_ctx *ctx = pDrvContext;
 
 	if (atomic_read(&ctx->in_call))
-		overlaps++;
+		hostile_count(&overlaps);
+	/* a slow KP_Close keeps removal busy with the next open */
+	if (ctx->close_ms)
+		msleep(ctx->close_ms);
 	if (ctx->dma_va) {
 		/* needs the device: the runtime calls us before it goes */
 		dma_free_coherent(kp_dma_dev(ctx->hWD), ctx->dma_size,
 				  ctx->dma_va, ctx->dma_bus);
-		dma_frees++;
+		hostile_count(&dma_frees);
 	}
-	closes++;
+	hostile_count(&closes);
 	kp_spinlock_uninit(ctx->lock);
 	kfree(ctx);
 }
@@ -334,7 +351,7 @@ static BOOL __cdecl hostile_open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
 	kpOpenCall->funcIntAtIrqlMSI = hostile_irql_msi;
 	kpOpenCall->funcIntAtDpcMSI = hostile_dpc_msi;
 	kpOpenCall->funcEvent = hostile_event;
-	opens++;
+	hostile_count(&opens);
 	*ppDrvContext = ctx;
 	return TRUE;
 }

@@ -33,6 +33,7 @@
 #define HOSTILE_MSG_SLEEP	5	/* in: arg = ms: a KP_Call that lasts */
 #define HOSTILE_MSG_DMA_ALLOC	6	/* in: arg = bytes: coherent memory */
 #define HOSTILE_MSG_READ_LOOP	7	/* in: arg = ms: polls irq_status */
+#define HOSTILE_MSG_SLOW_CLOSE	8	/* in: arg = ms KP_Close will sleep */
 
 /* dwResult */
 #define HOSTILE_RES_OK		0

@@ -11,7 +11,7 @@ export KERNEL KVER KDIR
 PYTEST	:= $(PY) -m pytest -ra
 
 .PHONY: all help deps kernel build test test-unit test-target target-run demo \
-	bench clean
+	bench clean deb test-packages
 
 all: build
 
@@ -21,6 +21,8 @@ help:
 	@echo "make test                 unit tests + integration tests in the QEMU target"
 	@echo "make demo                 the main job, end to end, in the QEMU target"
 	@echo "make bench                benchmarks in the QEMU target -> build/bench/"
+	@echo "make deb                  Debian packages -> build/deb/ (docs/packaging.md)"
+	@echo "make test-packages        build, install (root), test and purge them"
 	@echo "make target-run CMD='..'  run a command as root in a fresh QEMU target"
 	@echo "KERNEL=threadirqs|rt|debug  the target's kernel (default standard);"
 	@echo "                          make kernel KERNEL=debug builds the debug one"
@@ -61,6 +63,10 @@ target-run: kernel
 
 demo: build
 	@examples/edu/demo.sh
+
+# Debian packages (debian/, docs/packaging.md), from the tree's files
+deb:
+	@scripts/deb.sh
 
 bench: build
 	$(PY) bench/run.py --publish

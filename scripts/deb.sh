@@ -5,6 +5,9 @@
 # then runs lintian on them.  The .deb files end up in build/deb/.
 #   KP_DEB_JOBS=N   parallel jobs (default: the number of CPUs)
 set -euo pipefail
+# Debian's tools and interpreters only (a python3 earlier on PATH, e.g.
+# pyenv's, has none of Debian's python3-* modules)
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 for tool in dpkg-buildpackage dh dh_dkms dh_python3 lintian help2man; do
@@ -33,5 +36,5 @@ echo "deb: built in $(($(date +%s) - t0)) s (log: build/deb/build.log)"
 ls "$out"/*.deb | sed "s|^$top/||"
 # lintian: errors fail the build; warnings and infos are printed
 changes=$(ls "$out"/*.changes)
-lintian --fail-on error --no-tag-display-limit "$changes"
+lintian --fail-on error --tag-display-limit 0 "$changes"
 echo "deb: lintian: no errors"

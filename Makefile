@@ -32,8 +32,10 @@ deps:
 	@scripts/deps.sh $(KERNEL)
 
 # The debug kernel is built (once, cached) from linux-source; the others are
-# Debian's and only checked for.
-kernel:
+# Debian's and only checked for.  Everything that builds or boots comes
+# through here, after the deps step: `make demo` and `make test` install what
+# is missing themselves (scripts/deps.sh: quick when all is present).
+kernel: deps
 	@if [ "$(KERNEL)" = debug ]; then scripts/debug-kernel.sh >/dev/null; \
 	else scripts/kernel.sh >/dev/null; fi
 
@@ -65,8 +67,13 @@ demo: build
 	@examples/edu/demo.sh
 
 # Debian packages (debian/, docs/packaging.md), from the tree's files
-deb:
+deb: deps
 	@scripts/deb.sh
+
+# Builds the packages, installs them on this machine (root), tests them in
+# the QEMU target and purges them (tests/pkg; a stage of .ci/run).
+test-packages: kernel
+	KP_TEST_PACKAGES=1 $(PYTEST) tests/pkg
 
 bench: build
 	$(PY) bench/run.py --publish

@@ -71,9 +71,10 @@ deb: deps
 	@scripts/deb.sh
 
 # Builds the packages, installs them on this machine (root), tests them in
-# the QEMU target and purges them (tests/pkg; a stage of .ci/run).
+# the QEMU target and purges them (tests/pkg; a stage of .ci/run); -s shows
+# lintian's output and the times of the steps.
 test-packages: kernel
-	KP_TEST_PACKAGES=1 $(PYTEST) tests/pkg
+	KP_TEST_PACKAGES=1 $(PYTEST) -s tests/pkg
 
 bench: build
 	$(PY) bench/run.py --publish

@@ -311,6 +311,37 @@ def test_udev_rule_gives_group_kp_the_nodes_when_opted_in(state, guest,
     guest.run("rmmod edu_kp kp_runtime")
 
 
+def test_generated_dkms_conf_builds_after_the_runtime(state, guest, project):
+    """The project's dkms.conf (BUILD_DEPENDS kp-runtime) builds and installs
+    it with DKMS for the target's kernel; in the target `modprobe edu_kp`
+    then loads the installed runtime first, by itself."""
+    proj = project[0]
+    conf = dict(re.findall(r'^(PACKAGE_NAME|PACKAGE_VERSION)="(.*)"$',
+                           open(os.path.join(proj, "dkms.conf")).read(),
+                           re.M))
+    name, ver = conf["PACKAGE_NAME"], conf["PACKAGE_VERSION"]
+    src = "/usr/src/%s-%s" % (name, ver)
+    assert not os.path.exists(src)
+    sh(["make", "clean", "KDIR=/lib/modules/%s/build" % state.kver],
+       cwd=proj)
+    shutil.copytree(proj, src)
+    try:
+        t0 = time.monotonic()
+        sh(["dkms", "install", "%s/%s" % (name, ver), "-k", state.kver])
+        state.timings["dkms install of the generated plugin"] = \
+            time.monotonic() - t0
+        res = guest.run("modprobe edu_kp && modinfo -n edu_kp && "
+                        "cut -d' ' -f1 /proc/modules | grep -x -e edu_kp "
+                        "-e kp_runtime | sort; modprobe -r edu_kp kp_runtime")
+        assert res.rc == 0, res.out
+        assert res.out.split() == [
+            "/lib/modules/%s/updates/dkms/edu_kp.ko" % state.kver,
+            "edu_kp", "kp_runtime"]
+    finally:
+        sh(["dkms", "remove", "%s/%s" % (name, ver), "--all"], check=False)
+        shutil.rmtree(src, ignore_errors=True)
+
+
 # ---- removal -------------------------------------------------------------
 
 def test_purge_leaves_none_of_their_files(state):

@@ -81,6 +81,14 @@ def purge(names):
     return sh(["apt-get", "purge", "-y", "-q"] + names, check=False)
 
 
+def remove_dkms_plugin(state):
+    if state.dkms_plugin:
+        name, ver, src = state.dkms_plugin
+        sh(["dkms", "remove", "%s/%s" % (name, ver), "--all"], check=False)
+        shutil.rmtree(src, ignore_errors=True)
+        state.dkms_plugin = None
+
+
 def kver():
     return sh([os.path.join(REPO, "scripts/kver.sh")]).stdout.strip()
 
@@ -88,6 +96,7 @@ def kver():
 class State:
     """What the tests of this file share (they run in file order)."""
     timings = {}
+    dkms_plugin = None          # (name, version, /usr/src dir) once added
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +125,7 @@ def state():
     s.work = tempfile.mkdtemp(prefix="kp-pkgtest-", dir="/tmp")
     yield s
     # whatever happened: nothing of ours stays installed
+    remove_dkms_plugin(s)
     if installed_packages():
         purge(PACKAGES)
     if not s.opt_in_before and os.path.exists(OPT_IN):
@@ -220,6 +230,28 @@ def test_installed_kpgen_generates_a_project_with_no_path_into_the_clone(
         for lib in ("libkp.so.1", "libkpdiag.so.1")}, ldd
 
 
+def test_generated_dkms_conf_builds_after_the_runtime(state, project):
+    """The project's dkms.conf (BUILD_DEPENDS kp-runtime) builds and installs
+    it with DKMS for the target's kernel, against the installed runtime.
+    (Before the boot: the guest does not see a module installed on the host
+    after it booted.)"""
+    proj = project[0]
+    conf = dict(re.findall(r'^(PACKAGE_NAME|PACKAGE_VERSION)="(.*)"$',
+                           open(os.path.join(proj, "dkms.conf")).read(),
+                           re.M))
+    name, ver = conf["PACKAGE_NAME"], conf["PACKAGE_VERSION"]
+    src = "/usr/src/%s-%s" % (name, ver)
+    assert not os.path.exists(src)
+    state.dkms_plugin = (name, ver, src)
+    shutil.copytree(proj, src)          # DKMS runs its CLEAN first
+    t0 = time.monotonic()
+    sh(["dkms", "install", "%s/%s" % (name, ver), "-k", state.kver])
+    state.timings["dkms install of the generated plugin"] = \
+        time.monotonic() - t0
+    assert os.path.isfile("/lib/modules/%s/updates/dkms/edu_kp.ko"
+                          % state.kver)
+
+
 # ---- in the target -------------------------------------------------------
 
 def test_target_modprobes_the_installed_runtime(state, guest):
@@ -311,35 +343,17 @@ def test_udev_rule_gives_group_kp_the_nodes_when_opted_in(state, guest,
     guest.run("rmmod edu_kp kp_runtime")
 
 
-def test_generated_dkms_conf_builds_after_the_runtime(state, guest, project):
-    """The project's dkms.conf (BUILD_DEPENDS kp-runtime) builds and installs
-    it with DKMS for the target's kernel; in the target `modprobe edu_kp`
-    then loads the installed runtime first, by itself."""
-    proj = project[0]
-    conf = dict(re.findall(r'^(PACKAGE_NAME|PACKAGE_VERSION)="(.*)"$',
-                           open(os.path.join(proj, "dkms.conf")).read(),
-                           re.M))
-    name, ver = conf["PACKAGE_NAME"], conf["PACKAGE_VERSION"]
-    src = "/usr/src/%s-%s" % (name, ver)
-    assert not os.path.exists(src)
-    sh(["make", "clean", "KDIR=/lib/modules/%s/build" % state.kver],
-       cwd=proj)
-    shutil.copytree(proj, src)
-    try:
-        t0 = time.monotonic()
-        sh(["dkms", "install", "%s/%s" % (name, ver), "-k", state.kver])
-        state.timings["dkms install of the generated plugin"] = \
-            time.monotonic() - t0
-        res = guest.run("modprobe edu_kp && modinfo -n edu_kp && "
-                        "cut -d' ' -f1 /proc/modules | grep -x -e edu_kp "
-                        "-e kp_runtime | sort; modprobe -r edu_kp kp_runtime")
-        assert res.rc == 0, res.out
-        assert res.out.split() == [
-            "/lib/modules/%s/updates/dkms/edu_kp.ko" % state.kver,
-            "edu_kp", "kp_runtime"]
-    finally:
-        sh(["dkms", "remove", "%s/%s" % (name, ver), "--all"], check=False)
-        shutil.rmtree(src, ignore_errors=True)
+def test_target_modprobes_the_dkms_plugin_and_its_runtime(state, guest):
+    """`modprobe edu_kp` (the project's DKMS module, installed before the
+    boot) loads the installed runtime first, by itself."""
+    res = guest.run("modprobe edu_kp && modinfo -n edu_kp && "
+                    "cut -d' ' -f1 /proc/modules | grep -x -e edu_kp "
+                    "-e kp_runtime | sort; modprobe -r edu_kp kp_runtime")
+    assert res.rc == 0, res.out
+    assert res.out.split() == [
+        "/lib/modules/%s/updates/dkms/edu_kp.ko" % state.kver,
+        "edu_kp", "kp_runtime"]
+    remove_dkms_plugin(state)
 
 
 # ---- removal -------------------------------------------------------------

@@ -11,7 +11,7 @@ export KERNEL KVER KDIR
 PYTEST	:= $(PY) -m pytest -ra
 
 .PHONY: all help deps kernel build test test-unit test-target target-run demo \
-	bench clean
+	bench clean deb test-packages
 
 all: build
 
@@ -21,6 +21,8 @@ help:
 	@echo "make test                 unit tests + integration tests in the QEMU target"
 	@echo "make demo                 the main job, end to end, in the QEMU target"
 	@echo "make bench                benchmarks in the QEMU target -> build/bench/"
+	@echo "make deb                  Debian packages -> build/deb/ (docs/packaging.md)"
+	@echo "make test-packages        build, install (root), test and purge them"
 	@echo "make target-run CMD='..'  run a command as root in a fresh QEMU target"
 	@echo "KERNEL=threadirqs|rt|debug  the target's kernel (default standard);"
 	@echo "                          make kernel KERNEL=debug builds the debug one"
@@ -30,8 +32,10 @@ deps:
 	@scripts/deps.sh $(KERNEL)
 
 # The debug kernel is built (once, cached) from linux-source; the others are
-# Debian's and only checked for.
-kernel:
+# Debian's and only checked for.  Everything that builds or boots comes
+# through here, after the deps step: `make demo` and `make test` install what
+# is missing themselves (scripts/deps.sh: quick when all is present).
+kernel: deps
 	@if [ "$(KERNEL)" = debug ]; then scripts/debug-kernel.sh >/dev/null; \
 	else scripts/kernel.sh >/dev/null; fi
 
@@ -62,6 +66,16 @@ target-run: kernel
 
 demo: build
 	@examples/edu/demo.sh
+
+# Debian packages (debian/, docs/packaging.md), from the tree's files
+deb: deps
+	@scripts/deb.sh
+
+# Builds the packages, installs them on this machine (root), tests them in
+# the QEMU target and purges them (tests/pkg; a stage of .ci/run); -s shows
+# lintian's output and the times of the steps.
+test-packages: kernel
+	KP_TEST_PACKAGES=1 $(PYTEST) -s tests/pkg
 
 bench: build
 	$(PY) bench/run.py --publish

@@ -9,7 +9,8 @@
 #   generator/install.sh [BINDIR]     (default: ~/.local/bin)
 #
 # Needs python3-venv python3-setuptools (scripts/deps.sh installs them).
-# The Debian package of issue 15 will install /usr/bin/kpgen instead.
+# The Debian package kpgen (make deb, docs/packaging.md) installs
+# /usr/bin/kpgen instead.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bindir=${1:-$HOME/.local/bin}

@@ -12,7 +12,9 @@ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 linux-headers-amd64 linux-image-amd64 linux-source qemu-system-x86 busybox-static
 python3 python3-jinja2 python3-yaml python3-pytest python3-matplotlib
 python3-jsonschema python3-ruamel.yaml python3-venv python3-setuptools
-libbpf-tools bpftrace"
+libbpf-tools bpftrace
+debhelper dh-dkms dkms dh-python python3-all pybuild-plugin-pyproject
+dpkg-dev lintian help2man udev"
 for k in "$@"; do
 	case "$k" in
 	standard | threadirqs) ;;

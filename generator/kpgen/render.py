@@ -18,12 +18,14 @@ GENERATED, USER = "generated", "user"
 
 
 def default_runtime():
-    """The runtime of the clone kpgen runs from, if it is in one."""
+    """The runtime of the clone kpgen runs from, if it is in one; else the
+    installed one (kp-runtime-dkms: its kp-runtime.mk says where the parts
+    are, for the Makefile)."""
     here = Path(__file__).resolve().parent
     cand = here.parent.parent / "runtime"
     if (cand / "include" / "kp" / "kp_plugin.h").is_file():
         return str(cand)
-    return "/usr/src/kp-runtime"
+    return "/usr/share/kp-runtime"
 
 
 def schema_path():

@@ -239,3 +239,60 @@ def test_buffers_are_gone_when_the_app_exits(target, loaded):
 def test_unload_leaves_a_clean_kernel_log(target, loaded):
     target.run("rmmod edudma_kp kp_runtime", check=True)
     assert dmesg_problems(target.run("dmesg").out) == []
+
+
+REMOVAL_SCRIPT = """\
+dma alloc 8192 to_device
+dma lock 8192 from_device
+irq enable
+call selftest seed=9 length=4095
+events --count 1 --timeout 120000
+"""
+
+
+def test_removal_frees_the_plugins_buffers_before_the_device_goes(
+        hotplug_target, project):
+    """Hot-unplug while the app holds a contiguous and a locked buffer,
+    interrupts are on and the plugin holds its own coherent buffer: the
+    plugin hears WD_REMOVE and its KP_Close frees the buffer (the runtime
+    finds nothing to free for it), nothing leaks, and a new edu works."""
+    t = hotplug_target
+    proj, _ = project
+    t.run("dmesg -C; insmod runtime/kernel/kp_runtime.ko && insmod "
+          "%s/edudma_kp.ko" % proj, check=True)
+    try:
+        base = t.run("cat /sys/class/kp/plugin_allocations", check=True).out
+        path = os.path.join(proj, "removal.txt")
+        with open(path, "w") as f:
+            f.write(REMOVAL_SCRIPT)
+        t.run("rm -f /tmp/kpd.*; (setsid %s/edudma_diag --script < %s "
+              "> /tmp/kpd.out 2>&1; echo $? > /tmp/kpd.rc) </dev/null "
+              ">/dev/null 2>&1 &" % (proj, path), check=True)
+        ready = t.run("for i in $(seq 600); do grep -q '^call: message="
+                      "selftest' /tmp/kpd.out && break; sleep 0.1; done; "
+                      "cat /tmp/kpd.out")
+        assert "call: message=selftest id=0x3 dwResult=0 status=OK" in \
+            ready.out, ready.out
+        during = t.run("cat /sys/class/kp/plugin_allocations",
+                       check=True).out
+        assert int(during) > int(base)     # the open's context and buffer
+        t.unplug("edu1")
+        res = t.run("for i in $(seq 600); do [ -e /tmp/kpd.rc ] && break; "
+                    "sleep 0.1; done; cat /tmp/kpd.rc /tmp/kpd.out")
+        assert res.out.startswith("0\n"), res.out
+        assert "event: seq=1 action=remove\nevents: count=1 received=1 " \
+            "lost=0 status=ok\n" in res.out
+        after = t.run("cat /sys/class/kp/plugin_allocations",
+                      check=True).out
+        assert after == base
+        log = t.run("dmesg", check=True).out
+        assert dmesg_problems(log) == []
+        assert "did not free" not in log
+        t.replug("edu", "edu1", "rp1")
+        res = t.run("for i in $(seq 100); do [ -e /dev/kp/edudma0 ] && "
+                    "break; sleep 0.1; done; %s/edudma_diag --script call "
+                    "selftest seed=3 length=100" % proj)
+        assert res.rc == 0, res.out
+        assert res.out.startswith("mismatches=0x00000000\n"), res.out
+    finally:
+        t.run("rmmod edudma_kp kp_runtime 2>/dev/null")

@@ -207,3 +207,31 @@ def test_error(kpgen, tmp_path, text, line, field, message):
     res = kpgen("new", "--from", path, "-o", tmp_path / "out")
     assert res.rc == 1 and "Traceback" not in res.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.yaml"]
+
+
+def test_adding_dma_to_an_edited_project_merges_cleanly(kpgen, tmp_path):
+    """The starters' dma lines sit apart from the TODO lines a user edits
+    first, so `update` merges them (git merge-file) without conflicts."""
+    src = write(tmp_path / "d.yaml", BASE)
+    proj = tmp_path / "p"
+    assert kpgen("new", "--from", src, "-o", proj).rc == 0
+    for rel, old, new in (
+            ("mydev_plugin.c", "\t/* TODO(user): per-open initialization "
+             "(pOpenData is yours to define) */\n", "\t/* mine */\n"),
+            ("mydev_plugin.h", "\t/* TODO(user): add your per-open state "
+             "here */\n", "\tint mine;\n")):
+        text = (proj / rel).read_text()
+        assert old in text
+        (proj / rel).write_text(text.replace(old, new))
+    more = write(tmp_path / "d2.yaml", BASE + "dma:\n  mask: 40\n  buffers:"
+                 "\n    - {name: ring, size: 4096}\n")
+    res = kpgen("update", proj, "--from", more)
+    assert res.rc == 0, res
+    assert "  merged      mydev_plugin.c (the new starter merged into your " \
+        "code)\n" in res.out
+    c = (proj / "mydev_plugin.c").read_text()
+    assert "BOOL mydev_open(HANDLE hWD, PVOID pOpenData, const struct " \
+        "mydev_dma *dma,\n" in c
+    assert "\tctx->dma = dma;" in c and "\t/* mine */\n" in c
+    h = (proj / "mydev_plugin.h").read_text()
+    assert "\tconst struct mydev_dma *dma;" in h and "\tint mine;\n" in h

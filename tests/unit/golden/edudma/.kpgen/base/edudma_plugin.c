@@ -21,8 +21,8 @@ BOOL edudma_open(HANDLE hWD, PVOID pOpenData, const struct edudma_dma *dma,
 
 	if (!ctx)
 		return FALSE;
-	ctx->hWD = hWD;
 	ctx->dma = dma;		/* freed by the generated KP_Close after _close() */
+	ctx->hWD = hWD;
 	/* TODO(user): per-open initialization (pOpenData is yours to define) */
 	(void)pOpenData;
 	*pctx = ctx;

@@ -12,8 +12,8 @@
 
 /* Per open: edudma_open() allocates it, every callback gets it. */
 struct edudma_drv_ctx {
-	HANDLE hWD;			/* the open; argument of kp_bar() etc. */
 	const struct edudma_dma *dma;	/* the plugin's DMA buffers */
+	HANDLE hWD;			/* the open; argument of kp_bar() etc. */
 	/* TODO(user): add your per-open state here */
 };
 

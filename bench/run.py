@@ -2,9 +2,14 @@
 """kpgen benchmark suite: boots ONE QEMU target and measures, on the same
 edu device rebound between drivers, the interrupt-to-user latency and
 throughput of kp_runtime (IntWait, libkp's handler thread, NOTIFY_EVERY k),
-uio_pci_generic and vfio-pci (MSI and INTx), the runtime's in-kernel floor
-(hard IRQ -> DPC), KP_Call against a bare ioctl and a null syscall, the
-same with kpstat's eBPF programs attached, and kpgen's generate/build time.
+uio_pci_generic and vfio-pci (MSI and INTx), the runtime alone (kp_rt, a
+plugin without interrupt callbacks), same-shape anchors of the handler
+thread (a VFIO eventfd reader thread, a futex ping-pong), the runtime's
+in-kernel floor (hard IRQ -> DPC), KP_Call against a bare ioctl, a null
+syscall and an ioctl doing the same copies (4 B .. 1 MiB), the same with
+kpstat's eBPF programs attached, and kpgen's generate/build time.  Every
+figure is the median of its per-run medians over three interleaved runs
+(rounds), shown with their min and max; ratios are taken run by run.
 
 Writes build/bench/results.json (raw samples + statistics), results.md
 (the table, also printed) and bench.png (latency CDFs, throughput, calls).
@@ -37,6 +42,8 @@ from kptarget import Target, TargetError  # noqa: E402
 PY = "/usr/bin/python3"
 PROGS = "build/bench/progs"
 KP_NULL = "bench/kmod/kp_null.ko"
+KP_RT = "bench/kmod/kp_rt.ko"
+KP_RT_DRIVER = "kp_rt"
 KP_RUNTIME = "runtime/kernel/kp_runtime.ko"
 KP_EDU = "examples/edu/kernel/kp_edu.ko"
 KP_EDU_DRIVER = "kp_edu"
@@ -47,11 +54,13 @@ KPSTAT_ARGS = os.environ.get("KP_BENCH_KPSTAT_ARGS", "")
 
 PROFILES = {
     # Per round: iters timed latency samples, reps batches of batch
-    # cycles for throughput, calls per call benchmark.  Rounds interleave
-    # every mechanism (and kpstat detached/attached) so that drift in the
-    # shared host's load spreads over all of them; samples are pooled.
+    # cycles for throughput, calls per call benchmark (fewer for large
+    # KP_Call sizes, bench_common.c).  Rounds interleave every mechanism
+    # (and kpstat detached/attached) so that drift in the shared host's
+    # load spreads over all of them; each round is one run, reported by
+    # its median, and the figure is the median of the runs' medians.
     # gen/build: kpgen new and plugin build repetitions (host).
-    "full": dict(rounds=5, iters=6000, warmup=300, batch=1000, reps=10,
+    "full": dict(rounds=3, iters=6000, warmup=300, batch=1000, reps=10,
                  calls=30000, every=(8, 64), gen=10, build=3),
     "smoke": dict(rounds=1, iters=200, warmup=20, batch=50, reps=3,
                   calls=1000, every=(8,), gen=2, build=1),
@@ -68,7 +77,12 @@ LABELS = {
     "kp-floor": "kp in-kernel floor: hard IRQ -> DPC",
     "getppid": "null syscall (getppid)",
     "kp_null ioctl": "bare ioctl (/dev/kp_null)",
-    "kp_call": "KP_Call round trip (no-op message)",
+    "kp_call": "KP_Call round trip, kp_edu (unknown message, 4 B)",
+    "kp-rt-wait-msi": "kp IntWait, runtime only (kp_rt, MSI, user acks)",
+    "kp-rt-thread-msi": "kp libkp handler thread, runtime only (kp_rt, MSI)",
+    "vfio-thread-msi": "VFIO eventfd read in a second thread (MSI)",
+    "futex-pingpong": "futex ping-pong between two threads (no device)",
+    "kp-rt call 4": "KP_Call no-op, runtime only (kp_rt, 4 B)",
     "kp_call VERSION": "KP_Call VERSION (64 B out, 1 MMIO read)",
     "clock_gettime": "clock_gettime pair (timer floor)",
 }
@@ -258,12 +272,15 @@ def suite_pass(g, tag=""):
     """One pass over every mechanism; returns the records."""
     recs = []
     g.bind("none")
-    recs += g.prog("bench_null", g.call_args(), "null syscall + kp_null "
-                   "ioctl" + tag, tag)
+    recs += g.prog("bench_null", g.call_args() + " -m timer,getppid,ioctl,"
+                   "copy", "null syscall + kp_null ioctls" + tag, tag)
+    recs += g.prog("bench_null", g.lat_args() + " -m futex",
+                   "futex ping-pong" + tag, tag)
     g.bind("uio_pci_generic")
     recs += g.prog("bench_uio", g.lat_args(), "UIO" + tag, tag)
     g.bind("vfio-pci")
-    recs += g.prog("bench_vfio", g.lat_args() + " -m all", "VFIO" + tag, tag)
+    recs += g.prog("bench_vfio", g.lat_args() + " -m msi,intx,thread",
+                   "VFIO" + tag, tag)
     g.bind(KP_EDU_DRIVER)
     recs += g.prog("bench_kp", g.call_args() + " -m call", "KP_Call" + tag,
                    tag)
@@ -272,6 +289,11 @@ def suite_pass(g, tag=""):
     for k in g.prof["every"]:
         recs += g.prog("bench_kp", g.lat_args() + " -m every -k %d" % k,
                        "kp NOTIFY_EVERY %d" % k + tag, tag)
+    g.bind(KP_RT_DRIVER)
+    recs += g.prog("bench_kp", g.call_args() + " -m call",
+                   "KP_Call sizes (kp_rt)" + tag, tag)
+    recs += g.prog("bench_kp", g.lat_args() + " -m wait-msi,thread-msi",
+                   "kp interrupts (kp_rt)" + tag, tag)
     return recs
 
 
@@ -334,18 +356,27 @@ def kpstat_stop(g):
     return out[-2000:]
 
 
+def tag_round(records, rnd):
+    for r in records:
+        r["round"] = rnd
+    return records
+
+
 def merge(records):
-    """Pools the rounds' records of the same (name, kind)."""
+    """Pools the rounds' records of the same (name, kind); each round's
+    own samples stay apart in "runs" (round -> samples) for the per-run
+    medians."""
     out, index = [], {}
     for r in records:
         key = (r["name"], r["kind"])
         if key not in index:
-            index[key] = dict(r, samples=list(r["samples"]),
-                              checks=[r["checks"]])
+            index[key] = dict(r, samples=[], checks=[], runs={})
+            del index[key]["round"]
             out.append(index[key])
-        else:
-            index[key]["samples"] += r["samples"]
-            index[key]["checks"].append(r["checks"])
+        m = index[key]
+        m["samples"] += r["samples"]
+        m["checks"].append(r["checks"])
+        m["runs"].setdefault(str(r["round"]), []).extend(r["samples"])
     return out
 
 
@@ -365,30 +396,31 @@ def guest_suite(prof, results, with_kpstat=True):
             "%d MiB" % (t.cpus, t.memory_mb))
         results["machine"]["edu_bdf"] = g.bdf
         log("guest up in %.1fs; edu at %s" % (t.boot_seconds, g.bdf))
-        g.run("insmod %s && insmod %s && insmod %s" % (KP_NULL, KP_RUNTIME,
-                                                       KP_EDU),
-              "loading kp_null, kp_runtime and kp_edu")
+        g.run("insmod %s && insmod %s && insmod %s && insmod %s" % (
+            KP_NULL, KP_RUNTIME, KP_EDU, KP_RT),
+            "loading kp_null, kp_runtime, kp_edu and kp_rt")
         recs = []
         kpstat_runs = []
         for rnd in range(prof["rounds"]):
             log("round %d of %d" % (rnd + 1, prof["rounds"]))
-            recs += suite_pass(g)
+            recs += tag_round(suite_pass(g), rnd)
             if with_kpstat:
                 nprogs = kpstat_start(g)
                 log("kpstat attached (%d BPF programs loaded)" % nprogs)
                 try:
-                    recs += suite_pass(g, "+kpstat")
+                    recs += tag_round(suite_pass(g, "+kpstat"), rnd)
                 finally:
                     tail = kpstat_stop(g)
                 kpstat_runs.append({"bpf_programs": nprogs,
                                     "output_tail": tail})
-        recs += floor_pass(g)
+        recs += tag_round(floor_pass(g), 0)
         if with_kpstat:
             results["kpstat"] = {"command": "%s %s" % (KPSTAT_BIN,
                                                       KPSTAT_ARGS),
                                  "runs": kpstat_runs}
         g.bind("none")
-        g.run("rmmod kp_edu && rmmod kp_runtime && rmmod kp_null",
+        g.run("rmmod kp_rt && rmmod kp_edu && rmmod kp_runtime && "
+              "rmmod kp_null",
               "unloading the modules")
         dmesg = g.run("dmesg", "dmesg")
         bad = [l for l in dmesg.splitlines()
@@ -423,10 +455,14 @@ def need(results, name, kind):
     return r
 
 
-LAT_MECHS = ["kp-wait-msi", "kp-wait-intx", "kp-thread-msi", "uio",
-             "vfio-msi", "vfio-intx"]
-CALLS = ["clock_gettime", "getppid", "kp_null ioctl", "kp_call",
-         "kp_call VERSION"]
+LAT_MECHS = ["kp-wait-msi", "kp-rt-wait-msi", "kp-wait-intx",
+             "kp-thread-msi", "kp-rt-thread-msi", "uio", "vfio-msi",
+             "vfio-intx", "vfio-thread-msi", "futex-pingpong"]
+# rows kpstat does not trace: the control group of the tracing table
+UNTRACED = ("uio", "vfio-", "futex-", "getppid", "kp_null")
+CALLS = ["clock_gettime", "getppid", "kp_null ioctl", "kp-rt call 4",
+         "kp_call", "kp_call VERSION"]
+CALL_SIZES = [4, 256, 4096, 65536, 1048576]
 
 
 def every_names(results, tag=""):
@@ -437,8 +473,130 @@ def every_names(results, tag=""):
                   key=lambda n: int(re.sub(r"\D", "", n.split("+")[0])))
 
 
+def label(n):
+    if n in LABELS:
+        return LABELS[n]
+    if n.startswith("kp-every-"):
+        return "kp NOTIFY_EVERY k=%s (user woken every k-th interrupt)" % \
+            n.split("-")[-1]
+    return n
+
+
+def runs(results, name, kind):
+    return need(results, name, kind)["stats"]["runs"]
+
+
+def ratio_runs(results, a, b):
+    """Run-by-run ratios of medians a / b, each (name, kind)."""
+    ra, rb = runs(results, *a), runs(results, *b)
+    if len(ra) != len(rb):
+        raise BenchError("%s and %s have different run counts" % (a, b))
+    return [x / y for x, y in zip(ra, rb)]
+
+
+def mid(v):
+    return pct(sorted(v), 50)
+
+
+def fmt_ratio(v):
+    if len(v) == 1:
+        return "%.2f" % v[0]
+    return "%.2f [%.2f-%.2f]" % (mid(v), min(v), max(v))
+
+
+def fmt_us(v):
+    if len(v) == 1:
+        return us(v[0])
+    return "%s [%s-%s]" % (us(mid(v)), us(min(v)), us(max(v)))
+
+
+def acceptance(results, has_kpstat):
+    """Issue 13's acceptance ratios: (criterion, figure, ratios, target,
+    met).  Ratios run by run; 'met' judges the median of the runs, except
+    where the criterion says 'in all three runs' (every run must meet
+    it)."""
+    A = []
+
+    def add(what, fig, v, op, target, all_runs=False):
+        judged = v if all_runs else [mid(v)]
+        ok = all((x <= target) if op == "<=" else (x >= target)
+                 for x in judged)
+        A.append((what, fig, v, "%s %.2f%s" % (op, target,
+                                               " (all runs)" if all_runs
+                                               else ""), ok))
+
+    L = lambda n: (n, "latency")  # noqa: E731
+    C = lambda n: (n, "cycle")  # noqa: E731
+    K = lambda n: (n, "call")  # noqa: E731
+    add("kp IntWait MSI latency vs VFIO eventfd MSI",
+        "kp_edu / vfio-msi", ratio_runs(results, L("kp-wait-msi"),
+                                        L("vfio-msi")), "<=", 0.9)
+    add("kp IntWait MSI latency vs VFIO eventfd MSI",
+        "kp_rt / vfio-msi", ratio_runs(results, L("kp-rt-wait-msi"),
+                                       L("vfio-msi")), "<=", 0.9)
+    add("kp INTx latency vs VFIO INTx + UNMASK",
+        "kp_edu / vfio-intx", ratio_runs(results, L("kp-wait-intx"),
+                                         L("vfio-intx")), "<=", 0.9)
+    for n in every_names(results):
+        # throughput ratio = VFIO's time per interrupt / kp's
+        add("kp NOTIFY_EVERY throughput vs VFIO eventfd MSI",
+            "%s / vfio-msi (int/s)" % n,
+            ratio_runs(results, C("vfio-msi"), C(n)), ">=", 1.5, True)
+    add("KP_Call no-op vs bare ioctl", "kp_rt 4 B / kp_null ioctl",
+        ratio_runs(results, K("kp-rt call 4"), K("kp_null ioctl")), "<=",
+        1.3)
+    add("KP_Call no-op vs bare ioctl", "kp_edu 4 B / kp_null ioctl",
+        ratio_runs(results, K("kp_call"), K("kp_null ioctl")), "<=", 1.3)
+    add("KP_Call no-op vs an ioctl doing the same copies",
+        "kp_rt 4 B / kp_null copy 4 B",
+        ratio_runs(results, K("kp-rt call 4"), K("kp_null copy 4")), "<=",
+        1.1)
+    add("1 MiB KP_Call vs an ioctl doing the same copies",
+        "kp_rt 1 MiB / kp_null copy 1 MiB",
+        ratio_runs(results, K("kp-rt call 1048576"),
+                   K("kp_null copy 1048576")), "<=", 1.2)
+    if has_kpstat:
+        worst, wname = None, None
+        lo, hi, cname_lo, cname_hi = None, None, None, None
+        for n, kind in tracing_rows(results):
+            v = ratio_runs(results, (n + "+kpstat", kind), (n, kind))
+            m = mid(v)
+            if n.startswith(UNTRACED):
+                if lo is None or m < lo:
+                    lo, cname_lo = m, n
+                if hi is None or m > hi:
+                    hi, cname_hi = m, n
+            elif worst is None or m > worst[0]:
+                worst, wname = (m, v), "%s (%s)" % (n, kind)
+        add("kpstat attached vs detached, worst kp row", wname, worst[1],
+            "<=", 1.15)
+        A.append(("untraced rows attached vs detached stay 1.00 +- 0.03",
+                  "lowest %s, highest %s" % (cname_lo, cname_hi),
+                  [lo, hi], "0.97 .. 1.03",
+                  lo >= 0.97 and hi <= 1.03))
+    add("libkp handler thread vs the same-shape VFIO anchor",
+        "kp_edu thread / vfio-thread-msi",
+        ratio_runs(results, L("kp-thread-msi"), L("vfio-thread-msi")),
+        "<=", 1.2)
+    add("libkp handler thread vs the same-shape VFIO anchor",
+        "kp_rt thread / vfio-thread-msi",
+        ratio_runs(results, L("kp-rt-thread-msi"), L("vfio-thread-msi")),
+        "<=", 1.2)
+    return A
+
+
+def tracing_rows(results):
+    rows = [(n, "latency") for n in LAT_MECHS]
+    rows += [(n, "cycle") for n in LAT_MECHS + every_names(results)]
+    rows += [(n, "call") for n in CALLS[1:]]
+    rows += [("kp-rt call %d" % z, "call") for z in CALL_SIZES[1:]]
+    rows += [("kp_null copy %d" % z, "call") for z in CALL_SIZES]
+    return rows
+
+
 def make_table(results, has_kpstat, has_gen):
     m = results["machine"]
+    nr = results["params"]["rounds"]
     L = []
     L.append("Machine: host %s (%s CPUs), Linux %s; guest: Debian kernel "
              "%s under %s; %s." % (m["host_cpu"], m["host_cpus"],
@@ -450,75 +608,120 @@ def make_table(results, has_kpstat, has_gen):
              "are the headline.** Profile `%s`, %s." % (
                  results["profile"], results["date"]))
     L.append("")
-    # latency
     L.append("Each program and the device's IRQ are pinned to vCPU 0; under "
              "TCG the interrupt is then taken right after the raising write, "
              "so these figures are the software path (IRQ handling, "
-             "notification, the wait's syscall) rather than a cross-CPU "
-             "wake-up; the handler-thread row includes one context switch. "
-             "%d interleaved round(s) pooled." % results["params"]["rounds"])
+             "notification, the wait) rather than a cross-CPU wake-up; the "
+             "handler-thread rows and their anchors include a thread "
+             "handoff each way. %d interleaved runs in one boot: each "
+             "figure is the median of the runs' medians, [min-max] of the "
+             "runs' medians in brackets; ratios are taken run by run and "
+             "shown the same way; p99 is over all runs' samples pooled."
+             % nr)
     L.append("")
+    # acceptance
+    L.append("### Issue 13 acceptance (ratios of medians, run by run)")
+    L.append("")
+    L.append("| criterion | figure | ratio: median [min-max] | target | "
+             "met |")
+    L.append("|---|---|---:|---|---|")
+    acc = acceptance(results, has_kpstat)
+    results["acceptance"] = [
+        {"criterion": a, "figure": f, "ratios": v, "target": t, "met": ok}
+        for a, f, v, t, ok in acc]
+    for a, f, v, t, ok in acc:
+        if t.startswith("0.97"):
+            val = "%.2f .. %.2f" % (v[0], v[1])
+        else:
+            val = fmt_ratio(v)
+        L.append("| %s | %s | %s | %s | %s |" % (a, f, val, t,
+                                                 "yes" if ok else "**no**"))
+    L.append("| per-vector throughput, 32 MSI-X vectors vs 1 | - | "
+             "NOT MEASURED | <= 1.20 | **no** |")
+    L.append("")
+    # latency
     L.append("### Interrupt-to-user latency (raise through the mmap'd BAR "
              "-> the wait returns)")
     L.append("")
-    L.append("| mechanism | samples | median (us) | p99 (us) | "
-             "x best (median) |")
+    L.append("| mechanism | samples | median (us) [runs] | p99 (us) | "
+             "x VFIO MSI |")
     L.append("|---|---:|---:|---:|---:|")
     lat = {n: need(results, n, "latency")["stats"] for n in LAT_MECHS}
-    best = min(s["median"] for s in lat.values())
-    for n in sorted(LAT_MECHS, key=lambda n: lat[n]["median"]):
+    for n in sorted(LAT_MECHS, key=lambda n: lat[n]["run_median"]):
         s = lat[n]
-        L.append("| %s | %d | %s | %s | %.2f |" % (
-            LABELS[n], s["n"], us(s["median"]), us(s["p99"]),
-            s["median"] / best))
+        L.append("| %s | %d | %s | %s | %s |" % (
+            label(n), s["n"], fmt_us(s["runs"]), us(s["p99"]),
+            fmt_ratio(ratio_runs(results, (n, "latency"),
+                                 ("vfio-msi", "latency")))))
     fl = need(results, "kp-floor", "latency")["stats"]
-    L.append("| *%s* | %d | %s | %s | %.2f |" % (
-        LABELS["kp-floor"], fl["n"], us(fl["median"]), us(fl["p99"]),
-        fl["median"] / best))
+    L.append("| *%s* | %d | %s | %s | - |" % (
+        LABELS["kp-floor"], fl["n"], us(fl["median"]), us(fl["p99"])))
+    L.append("")
+    L.append("kp_edu rows: the plugin reads the status and acks edu in its "
+             "KP_IntAtIrql* (hard IRQ) and its DPC runs in the runtime's "
+             "tasklet; user mode does not ack. kp_rt rows: no interrupt "
+             "callbacks, the runtime notifies from the hard IRQ and user "
+             "mode acks through the BAR, like VFIO. The floor (kp_edu, "
+             "hard IRQ -> DPC entry, ftrace) is one separate run.")
     L.append("")
     # throughput
     L.append("### Interrupt throughput (raise -> wait -> ack loop, end to "
              "end)")
     L.append("")
-    L.append("| mechanism | batches x interrupts | median (int/s) | "
-             "p99 time per interrupt (us) | x best (median) |")
+    L.append("| mechanism | batches x interrupts | median (int/s) [runs] | "
+             "p99 time per interrupt (us) | x VFIO MSI (int/s) |")
     L.append("|---|---:|---:|---:|---:|")
     thr_names = LAT_MECHS + every_names(results)
-    thr = {}
-    for n in thr_names:
-        r = need(results, n, "cycle")
-        thr[n] = (r["stats"], r["checks"])
-    best = min(s["median"] for s, _ in thr.values())
     p = results["params"]
-    for n in sorted(thr_names, key=lambda n: thr[n][0]["median"]):
-        s, c = thr[n]
-        label = LABELS.get(n) or ("kp NOTIFY_EVERY k=%s (user woken every "
-                                  "k-th interrupt)" % n.split("-")[-1])
+    thr = {n: need(results, n, "cycle")["stats"] for n in thr_names}
+    for n in sorted(thr_names, key=lambda n: thr[n]["run_median"]):
+        s = thr[n]
         per = p["batch"]
         if "every" in n:
             k = int(n.split("-")[-1])
             per = max(1, p["batch"] // k) * k
-        L.append("| %s | %d x %d | %.0f | %s | %.2f |" % (
-            label, s["n"], per, 1e9 / s["median"], us(s["p99"]),
-            s["median"] / best))
+        rates = [1e9 / x for x in s["runs"]]
+        rr = ratio_runs(results, ("vfio-msi", "cycle"), (n, "cycle"))
+        L.append("| %s | %d x %d | %s | %s | %s |" % (
+            label(n), s["n"], per,
+            "%.0f [%.0f-%.0f]" % (mid(rates), min(rates), max(rates)),
+            us(s["p99"]), fmt_ratio(rr)))
     L.append("")
     # calls
     L.append("### KP_Call round trip against the physical floor")
     L.append("")
-    L.append("| call | samples | median (us) | p99 (us) | x bare ioctl | "
-             "x null syscall |")
+    L.append("| call | samples | median (us) [runs] | p99 (us) | "
+             "x bare ioctl | x null syscall |")
     L.append("|---|---:|---:|---:|---:|---:|")
-    calls = {n: need(results, n, "call")["stats"] for n in CALLS}
-    io = calls["kp_null ioctl"]["median"]
-    sc = calls["getppid"]["median"]
     for n in CALLS:
-        s = calls[n]
-        L.append("| %s | %d | %s | %s | %.2f | %.2f |" % (
-            LABELS[n], s["n"], us(s["median"]), us(s["p99"]),
-            s["median"] / io, s["median"] / sc))
+        s = need(results, n, "call")["stats"]
+        L.append("| %s | %d | %s | %s | %s | %s |" % (
+            label(n), s["n"], fmt_us(s["runs"]), us(s["p99"]),
+            fmt_ratio(ratio_runs(results, (n, "call"),
+                                 ("kp_null ioctl", "call"))),
+            fmt_ratio(ratio_runs(results, (n, "call"),
+                                 ("getppid", "call")))))
     L.append("")
     L.append("Every call is timed alone with clock_gettime, so each figure "
              "includes one timer pair (first row).")
+    L.append("")
+    L.append("### KP_Call with data against an ioctl doing the same copies")
+    L.append("")
+    L.append("KP_Call: kp_rt's no-op call, data copied in and back out. "
+             "Copying ioctl: kp_null's KP_NULL_COPY, header in, the data "
+             "into a kernel buffer and back, result out; the buffer comes "
+             "from where the runtime's does (stack up to 256 B, kvmalloc "
+             "above).")
+    L.append("")
+    L.append("| data | KP_Call (us) [runs] | copying ioctl (us) [runs] | "
+             "KP_Call / copying ioctl |")
+    L.append("|---:|---:|---:|---:|")
+    for z in CALL_SIZES:
+        a, b = "kp-rt call %d" % z, "kp_null copy %d" % z
+        L.append("| %s | %s | %s | %s |" % (
+            size_label(z), fmt_us(runs(results, a, "call")),
+            fmt_us(runs(results, b, "call")),
+            fmt_ratio(ratio_runs(results, (a, "call"), (b, "call")))))
     L.append("")
     # kpstat
     L.append("### Tracing overhead: kpstat's eBPF programs attached vs "
@@ -526,19 +729,19 @@ def make_table(results, has_kpstat, has_gen):
     L.append("")
     if has_kpstat:
         L.append("| figure | detached (us) | attached (us) | "
-                 "attached / detached |")
+                 "attached / detached [runs] |")
         L.append("|---|---:|---:|---:|")
-        rows = [(n, "latency", "latency") for n in LAT_MECHS]
-        rows += [(n, "cycle", "per interrupt")
-                 for n in LAT_MECHS + every_names(results)]
-        rows += [(n, "call", "call") for n in CALLS[1:]]
-        for n, kind, what in rows:
-            a = need(results, n, kind)["stats"]["median"]
-            b = need(results, n + "+kpstat", kind)["stats"]["median"]
-            label = LABELS.get(n) or "kp NOTIFY_EVERY k=%s" % \
-                n.split("-")[-1]
-            L.append("| %s, %s | %s | %s | %.2f |" % (label, what, us(a),
-                                                       us(b), b / a))
+        what = {"latency": "latency", "cycle": "per interrupt",
+                "call": "call"}
+        for n, kind in tracing_rows(results):
+            a = runs(results, n, kind)
+            b = runs(results, n + "+kpstat", kind)
+            L.append("| %s, %s%s | %s | %s | %s |" % (
+                label(n), what[kind],
+                " (untraced)" if n.startswith(UNTRACED) else "",
+                us(mid(a)), us(mid(b)),
+                fmt_ratio(ratio_runs(results, (n + "+kpstat", kind),
+                                     (n, kind)))))
     else:
         L.append("**NOT MEASURED**: left out with `--skip kpstat`.")
     L.append("")
@@ -547,19 +750,27 @@ def make_table(results, has_kpstat, has_gen):
     if has_gen:
         L.append("| step | runs | median (s) | max (s) |")
         L.append("|---|---:|---:|---:|")
-        for n, label in (("kpgen new", "`kpgen new NAME --vendor --device`"
-                          " wall time"),
-                         ("kpgen new --from edu.yaml", "`kpgen new --from "
-                          "examples/edu/edu.yaml` wall time"),
-                         ("plugin build", "generated edu plugin build "
-                          "(`make`: module + diag app, fresh tree)")):
+        for n, lab in (("kpgen new", "`kpgen new NAME --vendor --device`"
+                        " wall time"),
+                       ("kpgen new --from edu.yaml", "`kpgen new --from "
+                        "examples/edu/edu.yaml` wall time"),
+                       ("plugin build", "generated edu plugin build "
+                        "(`make`: module + diag app, fresh tree)")):
             s = need(results, n, "tool")["stats"]
             L.append("| %s | %d | %.3f | %.3f |" % (
-                label, s["n"], s["median"] / 1e9, s["max"] / 1e9))
+                lab, s["n"], s["median"] / 1e9, s["max"] / 1e9))
     else:
         L.append("**NOT MEASURED**: left out with `--skip gen`.")
     L.append("")
     return "\n".join(L)
+
+
+def size_label(z):
+    if z >= 1 << 20:
+        return "%d MiB" % (z >> 20)
+    if z >= 1 << 10:
+        return "%d KiB" % (z >> 10)
+    return "%d B" % z
 
 
 def make_plot(results, path):
@@ -567,45 +778,50 @@ def make_plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.5))
+    fig, axes = plt.subplots(1, 3, figsize=(19, 6))
     ax = axes[0]
     for n in LAT_MECHS + ["kp-floor"]:
         r = find(results, n, "latency")
         v = sorted(r["samples"])
         y = [(i + 1) / len(v) for i in range(len(v))]
-        ax.plot([x / 1000.0 for x in v], y, label=LABELS[n],
+        ax.plot([x / 1000.0 for x in v], y, label=label(n),
                 linestyle="--" if n == "kp-floor" else "-")
     ax.set_xscale("log")
     ax.set_xlabel("latency (us, emulated machine)")
     ax.set_ylabel("fraction of interrupts")
-    ax.set_title("Interrupt-to-user latency CDF")
+    ax.set_title("Interrupt-to-user latency CDF (all runs)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right")
 
     ax = axes[1]
     names = LAT_MECHS + every_names(results)
-    rates = [1e9 / find(results, n, "cycle")["stats"]["median"]
+    rates = [1e9 / find(results, n, "cycle")["stats"]["run_median"]
              for n in names]
-    labels = [LABELS.get(n, "kp every k=%s" % n.split("-")[-1])
-              for n in names]
     ax.barh(range(len(names)), [r / 1000.0 for r in rates])
     ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_yticklabels([label(n) for n in names], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("thousand interrupts/s (median)")
+    ax.set_xlabel("thousand interrupts/s (median of runs)")
     ax.set_title("Interrupt throughput, end to end")
     ax.grid(True, axis="x", alpha=0.3)
 
     ax = axes[2]
-    meds = [find(results, n, "call")["stats"]["median"] / 1000.0
-            for n in CALLS]
-    ax.barh(range(len(CALLS)), meds)
-    ax.set_yticks(range(len(CALLS)))
-    ax.set_yticklabels([LABELS[n] for n in CALLS], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("median (us, emulated machine)")
-    ax.set_title("KP_Call vs bare ioctl and null syscall")
-    ax.grid(True, axis="x", alpha=0.3)
+    kp = [find(results, "kp-rt call %d" % z, "call")["stats"]["run_median"]
+          / 1000.0 for z in CALL_SIZES]
+    io = [find(results, "kp_null copy %d" % z, "call")["stats"]
+          ["run_median"] / 1000.0 for z in CALL_SIZES]
+    ax.plot(CALL_SIZES, kp, marker="o", label="KP_Call (kp_rt, no-op)")
+    ax.plot(CALL_SIZES, io, marker="s", label="ioctl doing the same copies")
+    bare = find(results, "kp_null ioctl", "call")["stats"]["run_median"]
+    ax.axhline(bare / 1000.0, linestyle=":", color="gray",
+               label="bare ioctl")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("data bytes, copied in and out")
+    ax.set_ylabel("median (us, emulated machine)")
+    ax.set_title("KP_Call vs an ioctl doing the same copies")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
     m = results["machine"]
     fig.suptitle("kpgen benchmarks: guest %s, %s (TCG: compare ratios, "
                  "not absolute times)" % (m["guest_kernel"], m["qemu"]),
@@ -690,6 +906,11 @@ def main(argv):
                 raise BenchError("%s (%s): no samples" % (r["name"],
                                                          r["kind"]))
             r["stats"] = summarize(r["samples"])
+            runs = r.get("runs") or {"0": r["samples"]}
+            r["stats"]["runs"] = [pct(sorted(v), 50) for _, v in
+                                  sorted(runs.items(),
+                                         key=lambda kv: int(kv[0]))]
+            r["stats"]["run_median"] = pct(sorted(r["stats"]["runs"]), 50)
         table = make_table(results, "kpstat" not in args.skip,
                            "gen" not in args.skip)
     except BenchError as e:

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <sched.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "libkp.h"
 
 void bench_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -178,77 +178,31 @@ int sysfs_read_str(const char *path, char *buf, size_t len)
 
 int device_irq(const char *bdf, int msi)
 {
-	char path[256], buf[64];
-	struct dirent *de;
-	DIR *d;
-	int irq = -1;
+	char path[256];
+	int irqs[1], n;
 
-	if (!msi) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/irq",
-			 bdf);
-		if (sysfs_read_str(path, buf, sizeof(buf)))
-			FAIL("cannot read %s", path);
-		return atoi(buf);
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/msi_irqs", bdf);
-	d = opendir(path);
-	if (!d)
-		FAIL("%s: %s (MSI not enabled?)", path, strerror(errno));
-	while ((de = readdir(d))) {
-		if (isdigit((unsigned char)de->d_name[0])) {
-			int v = atoi(de->d_name);
-
-			if (irq < 0 || v < irq)
-				irq = v;
-		}
-	}
-	closedir(d);
-	if (irq < 0)
-		FAIL("%s is empty", path);
-	return irq;
+	/* libkp lists the MSI/MSI-X vectors if any, else the INTx line */
+	n = kp_dev_irqs(bdf, irqs, 1);
+	if (n < 0)
+		FAIL("IRQs of %s: %s", bdf, strerror(-n));
+	if (!n)
+		FAIL("%s has no IRQ", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/msi_irqs/%d",
+		 bdf, irqs[0]);
+	if ((access(path, F_OK) == 0) != !!msi)
+		FAIL("IRQ %d of %s is %s, expected %s", irqs[0], bdf,
+		     msi ? "INTx" : "MSI", msi ? "MSI" : "INTx");
+	return irqs[0];
 }
 
 uint64_t proc_interrupts(int irq)
 {
-	FILE *f = fopen("/proc/interrupts", "r");
-	char line[4096];
-	int ncpu = 0;
+	uint64_t count;
+	int err = kp_proc_interrupts(irq, &count);
 
-	if (!f)
-		FAIL("/proc/interrupts: %s", strerror(errno));
-	if (fgets(line, sizeof(line), f)) {
-		char *p = line;
-
-		while ((p = strstr(p, "CPU"))) {
-			ncpu++;
-			p += 3;
-		}
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *end;
-		uint64_t sum = 0;
-		long n;
-		int i;
-
-		while (*p == ' ')
-			p++;
-		n = strtol(p, &end, 10);
-		if (end == p || *end != ':' || n != irq)
-			continue;
-		p = end + 1;
-		for (i = 0; i < ncpu; i++) {
-			unsigned long long v = strtoull(p, &end, 10);
-
-			if (end == p)
-				FAIL("short /proc/interrupts line for %d", irq);
-			sum += v;
-			p = end;
-		}
-		fclose(f);
-		return sum;
-	}
-	fclose(f);
-	FAIL("irq %d is not in /proc/interrupts", irq);
+	if (err)
+		FAIL("irq %d in /proc/interrupts: %s", irq, strerror(-err));
+	return count;
 }
 
 void pin_irq(const struct bench_opts *o, int irq)
@@ -287,4 +241,35 @@ volatile void *map_resource0(const char *bdf, size_t *len)
 	close(fd);
 	*len = st.st_size;
 	return p;
+}
+
+int bench_want(const char *mode, const char *what)
+{
+	size_t n = strlen(what);
+	const char *p = mode;
+
+	if (!strcmp(mode, "all"))
+		return 1;
+	while (*p) {
+		const char *end = strchrnul(p, ',');
+
+		if ((size_t)(end - p) == n && !strncmp(p, what, n))
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+const uint32_t bench_call_sizes[BENCH_NCALL_SIZES] = {
+	4, 256, 4096, 65536, 1048576
+};
+
+unsigned int bench_call_iters(const struct bench_opts *o, uint32_t size)
+{
+	/* large copies take long under TCG: fewer calls, at least 200 */
+	unsigned int div = size <= 256 ? 1 : size <= 4096 ? 2 :
+			   size <= 65536 ? 8 : 64;
+	unsigned int n = o->iters / div;
+
+	return n < 200 ? 200 : n;
 }

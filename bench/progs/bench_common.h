@@ -82,6 +82,15 @@ struct bench_opts {
 };
 void bench_parse(int argc, char **argv, struct bench_opts *o);
 
+/* @what is one of the comma-separated words of @mode (or @mode is "all") */
+int bench_want(const char *mode, const char *what);
+
+/* KP_Call data sizes, the same for KP_Call and kp_null's copying ioctl */
+#define BENCH_NCALL_SIZES	5
+extern const uint32_t bench_call_sizes[BENCH_NCALL_SIZES];
+/* timed calls of @size bytes (o->iters scaled down for large sizes) */
+unsigned int bench_call_iters(const struct bench_opts *o, uint32_t size);
+
 /* JSON output: begin, records, end. */
 FILE *json_begin(const char *path);
 /* checks: a preformatted JSON object body ("\"a\": 1, \"b\": 2") or NULL */

@@ -2,22 +2,28 @@
 /*
  * bench_kp - the Kernel PlugIn runtime's figures, through libkp, on the
  * edu device bound to a kp plugin (the device is found with kp_list() by
- * its PCI ids 1234:11e8).
+ * its PCI ids 1234:11e8): kp_edu (examples/edu, a real plugin: its
+ * KP_IntAtIrql* read the status and ack edu in the hard IRQ, its DPC runs
+ * in the runtime's tasklet) or kp_rt (bench/kmod/kp_rt.c: no interrupt
+ * callbacks, so the runtime notifies user mode from the hard IRQ itself
+ * and user mode acks edu through the BAR, as with VFIO; its KP_Call does
+ * nothing).  Records of kp_rt are named kp-rt-*.
  *
  * -m a comma list of (default all):
  *   call        KP_Call round trips: an unknown message (dwResult
- *               KP_EDU_RES_NO_IMPL; the runtime's path alone, 4-byte
- *               payload) and KP_EDU_MSG_VERSION (64 bytes out, one MMIO
- *               read of the id register)
- *   wait-msi    raise -> kp_int_wait() returns (blocking IntWait), MSI
- *   wait-intx   the same on INTx
+ *               KP_EDU_RES_NO_IMPL; 4-byte payload) and KP_EDU_MSG_VERSION
+ *               (64 bytes out, one MMIO read of the id register); kp_rt:
+ *               the no-op call with 4 B .. 1 MiB of data in and out
+ *   wait-msi    raise -> kp_int_wait_flags() returns (blocking IntWait;
+ *               libkp takes a notification already in the mapped queue
+ *               without a system call), MSI
+ *   wait-intx   the same on INTx (kp_edu only)
  *   thread-msi  raise -> libkp's handler thread calls our handler, MSI
  *   every       KP_EDU_MSG_NOTIFY_EVERY k (-k): the DPC notifies user mode
- *               every k-th interrupt; throughput only
+ *               every k-th interrupt; throughput only (kp_edu only)
  *
- * One cycle: raise (edu 0x60) -> the wait returns -> ack (edu 0x64, as for
- * UIO and VFIO; kp_edu's hard-IRQ handlers have acked already, so this is
- * the same harmless write for every mechanism).  Checks: every wait
+ * One cycle: raise (edu 0x60) -> the wait returns [-> ack (edu 0x64), kp_rt
+ * only: kp_edu's hard-IRQ handlers ack in the kernel].  Checks: every wait
  * returns the next counter with nothing pending and nothing lost, the
  * runtime's interrupts/notifications and /proc/interrupts grow by exactly
  * the number of raises (notifications by raises / k), and nothing arrives
@@ -40,6 +46,7 @@ struct kp {
 	volatile void *bar;
 	const struct bench_opts *o;
 	char bdf[16];
+	int rt;				/* kp_rt: user mode acks */
 	uint32_t granted_mode;
 	/* blocking waits */
 	uint64_t counter;
@@ -60,11 +67,6 @@ struct kp {
 		     k->dev ? kp_strerror(k->dev) : ""); \
 } while (0)
 
-static int want(const char *mode, const char *what)
-{
-	return !strcmp(mode, "all") || strstr(mode, what);
-}
-
 static void kp_open_edu(struct kp *k)
 {
 	struct kp_dev_entry e[16];
@@ -78,6 +80,7 @@ static void kp_open_edu(struct kp *k)
 			KP_CHECK(kp_open(&k->dev, e[i].driver, e[i].index),
 				 "kp_open");
 			snprintf(k->bdf, sizeof(k->bdf), "%s", e[i].bdf);
+			k->rt = !strcmp(e[i].driver, "kp_rt");
 			break;
 		}
 	}
@@ -130,7 +133,7 @@ static void handler(struct kp_dev *dev, const struct kp_int_result *res,
 
 static void int_on(struct kp *k, uint32_t mode, int thread)
 {
-	struct kp_int_opts opts = { .mode = mode, .nvec = 1 };
+	KP_INT_OPTS(opts, .mode = mode, .nvec = 1);
 	struct kp_int_granted granted = { 0 };
 
 	reg_write(k->bar, EDU_REG_IRQ_ACK, ~0u);
@@ -139,7 +142,7 @@ static void int_on(struct kp *k, uint32_t mode, int thread)
 	if (granted.mode != mode)
 		FAIL("asked for interrupt mode %u, got %u", mode,
 		     granted.mode);
-	if (granted.result != KP_EDU_RES_OK)
+	if (granted.result != (k->rt ? 0 : KP_EDU_RES_OK))
 		FAIL("KP_IntEnable result %u", granted.result);
 	k->granted_mode = granted.mode;
 	k->have_counter = 0;
@@ -166,7 +169,7 @@ static void kp_wait1(struct kp *k, int thread, uint64_t *t1)
 			*t1 = atomic_load(&k->t_handler);
 		return;
 	}
-	KP_CHECK(kp_int_wait(k->dev, &r, 0), "kp_int_wait");
+	KP_CHECK(kp_int_wait_flags(k->dev, &r, 0, 0), "kp_int_wait");
 	if (t1)
 		*t1 = now_ns();
 	check_result(&r, &k->counter, &k->have_counter);
@@ -201,7 +204,7 @@ static void deltas_end(struct kp *k, struct deltas *d, const char *name,
 			     name, (unsigned long long)atomic_load(&k->calls),
 			     (unsigned long long)notified);
 	} else {
-		err = kp_int_wait(k->dev, &r, 1);
+		err = kp_int_wait_flags(k->dev, &r, KP_WAIT_NONBLOCK, 0);
 		if (err != -EAGAIN)
 			FAIL("%s: a notification was left over (%d)", name,
 			     err);
@@ -239,14 +242,18 @@ static void deltas_end(struct kp *k, struct deltas *d, const char *name,
 static void run_irq(struct kp *k, uint32_t mode, int thread, FILE *out)
 {
 	const struct bench_opts *o = k->o;
-	const char *name = thread ? "kp-thread-msi" :
-		mode == KP_INT_MODE_MSI ? "kp-wait-msi" : "kp-wait-intx";
+	const char *what = thread ? "thread-msi" :
+		mode == KP_INT_MODE_MSI ? "wait-msi" : "wait-intx";
+	char name[32];
 	struct samples lat, thr;
 	struct deltas d;
 	uint64_t cycles = 0, t0, t1;
 	unsigned int i, r;
 	char checks[512];
 
+	snprintf(name, sizeof(name), "%s-%s", k->rt ? "kp-rt" : "kp", what);
+	if (k->rt && mode != KP_INT_MODE_MSI)
+		FAIL("kp_rt has no KP_IntAtIrql to ack INTx: MSI only");
 	if (thread) {
 		sem_init(&k->sem, 0, 0);
 		atomic_store(&k->calls, 0);
@@ -261,7 +268,8 @@ static void run_irq(struct kp *k, uint32_t mode, int thread, FILE *out)
 		t0 = now_ns();
 		reg_write(k->bar, EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
 		kp_wait1(k, thread, &t1);
-		reg_write(k->bar, EDU_REG_IRQ_ACK, EDU_IRQ_BIT);
+		if (k->rt)
+			reg_write(k->bar, EDU_REG_IRQ_ACK, EDU_IRQ_BIT);
 		cycles++;
 		if (i >= o->warmup)
 			samples_add(&lat, t1 - t0);
@@ -271,7 +279,9 @@ static void run_irq(struct kp *k, uint32_t mode, int thread, FILE *out)
 		for (i = 0; i < o->batch; i++) {
 			reg_write(k->bar, EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
 			kp_wait1(k, thread, NULL);
-			reg_write(k->bar, EDU_REG_IRQ_ACK, EDU_IRQ_BIT);
+			if (k->rt)
+				reg_write(k->bar, EDU_REG_IRQ_ACK,
+					  EDU_IRQ_BIT);
 		}
 		t1 = now_ns();
 		cycles += o->batch;
@@ -304,10 +314,12 @@ static void run_every(struct kp *k, FILE *out)
 	uint32_t every = o->k, result = ~0u;
 	char checks[512], name[32];
 
-	groups = o->batch / every ? o->batch / every : 1;
-	int_on(k, KP_INT_MODE_MSI, 0);
+	if (k->rt)
+		FAIL("every needs kp_edu's DPC (NOTIFY_EVERY)");
 	if (!every)
 		FAIL("every: k must be >= 1");
+	groups = o->batch / every ? o->batch / every : 1;
+	int_on(k, KP_INT_MODE_MSI, 0);
 	KP_CHECK(kp_call(k->dev, KP_EDU_MSG_NOTIFY_EVERY, &ne, sizeof(ne),
 			 &result), "kp_call NOTIFY_EVERY");
 	if (result)
@@ -393,8 +405,60 @@ static void run_call1(struct kp *k, FILE *out, const char *name,
 	samples_free(&lat);
 }
 
+/* kp_rt: the no-op KP_Call with 4 B .. 1 MiB in and out */
+static void run_call_sizes(struct kp *k, FILE *out)
+{
+	uint32_t max = bench_call_sizes[BENCH_NCALL_SIZES - 1];
+	unsigned char *buf = malloc(max);
+	struct kp_stats s0, s1;
+	unsigned int z, i, n, total = 0;
+	struct samples lat;
+	uint64_t t0, t1;
+	uint32_t result;
+	char name[48], checks[160];
+
+	if (!buf)
+		FAIL("out of memory");
+	memset(buf, 0x5a, max);		/* fault the pages in */
+	KP_CHECK(kp_get_stats(k->dev, &s0), "kp_get_stats");
+	for (z = 0; z < BENCH_NCALL_SIZES; z++) {
+		uint32_t size = bench_call_sizes[z];
+
+		n = bench_call_iters(k->o, size);
+		samples_init(&lat, n);
+		for (i = 0; i < k->o->warmup + n; i++) {
+			result = ~0u;
+			t0 = now_ns();
+			KP_CHECK(kp_call(k->dev, 0, buf, size, &result),
+				 "kp_call");
+			t1 = now_ns();
+			if (result)
+				FAIL("kp_rt call %u: result %u", size, result);
+			if (i >= k->o->warmup)
+				samples_add(&lat, t1 - t0);
+		}
+		total += k->o->warmup + n;
+		if (buf[0] != 0x5a || buf[size - 1] != 0x5a)
+			FAIL("kp_rt call %u changed the data", size);
+		snprintf(name, sizeof(name), "kp-rt call %u", size);
+		snprintf(checks, sizeof(checks), "\"calls\": %u, "
+			 "\"data_size\": %u", n, size);
+		json_record(out, name, "call", "ns", &lat, checks);
+		samples_free(&lat);
+	}
+	KP_CHECK(kp_get_stats(k->dev, &s1), "kp_get_stats");
+	if (s1.calls - s0.calls != total)
+		FAIL("runtime counted %llu calls for %u",
+		     (unsigned long long)(s1.calls - s0.calls), total);
+	free(buf);
+}
+
 static void run_call(struct kp *k, FILE *out)
 {
+	if (k->rt) {
+		run_call_sizes(k, out);
+		return;
+	}
 	/* 0 is no message of kp_edu: KP_Call answers KP_EDU_RES_NO_IMPL */
 	run_call1(k, out, "kp_call", 0, sizeof(uint32_t), KP_EDU_RES_NO_IMPL);
 	run_call1(k, out, "kp_call VERSION", KP_EDU_MSG_VERSION,
@@ -411,15 +475,15 @@ int main(int argc, char **argv)
 	k.o = &o;
 	kp_open_edu(&k);
 	out = json_begin(o.out);
-	if (want(o.mode, "call"))
+	if (bench_want(o.mode, "call"))
 		run_call(&k, out);
-	if (want(o.mode, "wait-msi"))
+	if (bench_want(o.mode, "wait-msi"))
 		run_irq(&k, KP_INT_MODE_MSI, 0, out);
-	if (want(o.mode, "wait-intx"))
+	if (bench_want(o.mode, "wait-intx"))
 		run_irq(&k, KP_INT_MODE_INTX, 0, out);
-	if (want(o.mode, "thread-msi"))
+	if (bench_want(o.mode, "thread-msi"))
 		run_irq(&k, KP_INT_MODE_MSI, 1, out);
-	if (want(o.mode, "every"))
+	if (bench_want(o.mode, "every"))
 		run_every(&k, out);
 	kp_close(k.dev);
 	json_end(out);

@@ -4,10 +4,13 @@
  * (type1v2 IOMMU; the target runs q35 + intel-iommu since Debian has no
  * VFIO no-IOMMU mode).  The device must already be bound to vfio-pci.
  *
- * -m msi | intx | all.  One cycle: raise -> read() on the trigger eventfd
- * returns its counter (must be exactly 1) -> ack; INTx is automasked by
- * vfio-pci, so each INTx cycle also sends VFIO_DEVICE_SET_IRQS UNMASK after
- * the ack.  Bus mastering is set in the command register first, or edu's
+ * -m a comma list of msi, intx, thread (or all).  One cycle: raise ->
+ * read() on the trigger eventfd returns its counter (must be exactly 1) ->
+ * ack; INTx is automasked by vfio-pci, so each INTx cycle also sends
+ * VFIO_DEVICE_SET_IRQS UNMASK after the ack.  thread (MSI) is the anchor
+ * of libkp's handler thread, the same shape: a second thread blocks in
+ * read() on the eventfd, takes the timestamp and posts a semaphore the
+ * main thread sleeps on after raising; the main thread acks.  Bus mastering is set in the command register first, or edu's
  * MSI never arrives.  /proc/interrupts must grow by the cycle count.
  */
 #define _GNU_SOURCE
@@ -15,6 +18,9 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <linux/vfio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,11 @@ struct vfio {
 	volatile void *bar;
 	uint64_t cfg_off;
 	int intx;
+	/* -m thread */
+	sem_t sem;
+	atomic_int stop;
+	atomic_uint_fast64_t calls;
+	atomic_uint_fast64_t t_thread;
 };
 
 static void set_irqs(struct vfio *v, unsigned int index, uint32_t flags,
@@ -209,26 +220,129 @@ static void run_mode(struct vfio *v, const struct bench_opts *o, int intx,
 	samples_free(&thr);
 }
 
+static void *reader_thread(void *arg)
+{
+	struct vfio *v = arg;
+
+	for (;;) {
+		vfio_wait(v);
+		atomic_store(&v->t_thread, now_ns());
+		if (atomic_load(&v->stop))
+			return NULL;
+		atomic_fetch_add(&v->calls, 1);
+		sem_post(&v->sem);
+	}
+}
+
+static void thread_wait1(struct vfio *v, uint64_t *waited, uint64_t *t1)
+{
+	while (sem_wait(&v->sem))
+		if (errno != EINTR)
+			FAIL("sem_wait: %s", strerror(errno));
+	(*waited)++;
+	if (atomic_load(&v->calls) != *waited)
+		FAIL("vfio-thread-msi: %llu reads after %llu waits",
+		     (unsigned long long)atomic_load(&v->calls),
+		     (unsigned long long)*waited);
+	if (t1)
+		*t1 = atomic_load(&v->t_thread);
+}
+
+static void run_thread(struct vfio *v, const struct bench_opts *o, FILE *out)
+{
+	const char *name = "vfio-thread-msi";
+	uint64_t irq0, irq1, cycles = 0, waited = 0, t0, t1, one = 1;
+	struct samples lat, thr;
+	unsigned int i, r;
+	char checks[256];
+	pthread_t th;
+	int irq, err;
+
+	v->intx = 0;
+	sem_init(&v->sem, 0, 0);
+	atomic_store(&v->stop, 0);
+	atomic_store(&v->calls, 0);
+	reg_write(v->bar, EDU_REG_IRQ_ACK, ~0u);
+	set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+		 VFIO_IRQ_SET_ACTION_TRIGGER, 1, v->efd);
+	irq = device_irq(o->bdf, 1);
+	pin_irq(o, irq);
+	err = pthread_create(&th, NULL, reader_thread, v);
+	if (err)
+		FAIL("pthread_create: %s", strerror(err));
+	irq0 = proc_interrupts(irq);
+	samples_init(&lat, o->iters);
+	samples_init(&thr, o->reps);
+	for (i = 0; i < o->warmup + o->iters; i++) {
+		t0 = now_ns();
+		reg_write(v->bar, EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
+		thread_wait1(v, &waited, &t1);
+		vfio_ack(v);
+		cycles++;
+		if (i >= o->warmup)
+			samples_add(&lat, t1 - t0);
+	}
+	for (r = 0; r < o->reps; r++) {
+		t0 = now_ns();
+		for (i = 0; i < o->batch; i++) {
+			reg_write(v->bar, EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
+			thread_wait1(v, &waited, NULL);
+			vfio_ack(v);
+		}
+		t1 = now_ns();
+		cycles += o->batch;
+		samples_add(&thr, (t1 - t0) / o->batch);
+	}
+	usleep(20000);		/* a stray interrupt would be read now */
+	irq1 = proc_interrupts(irq);
+	if (atomic_load(&v->calls) != cycles)
+		FAIL("%s: %llu reads for %llu cycles", name,
+		     (unsigned long long)atomic_load(&v->calls),
+		     (unsigned long long)cycles);
+	atomic_store(&v->stop, 1);
+	if (write(v->efd, &one, sizeof(one)) != sizeof(one))
+		FAIL("eventfd write: %s", strerror(errno));
+	pthread_join(th, NULL);
+	set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+		 VFIO_IRQ_SET_ACTION_TRIGGER, 0, -1);
+	sem_destroy(&v->sem);
+	if (irq1 - irq0 != cycles)
+		FAIL("%s: /proc/interrupts grew by %llu for %llu cycles", name,
+		     (unsigned long long)(irq1 - irq0),
+		     (unsigned long long)cycles);
+	snprintf(checks, sizeof(checks), "\"irq\": %d, \"cycles\": %llu, "
+		 "\"proc_interrupts_delta\": %llu, \"batch\": %u", irq,
+		 (unsigned long long)cycles,
+		 (unsigned long long)(irq1 - irq0), o->batch);
+	json_record(out, name, "latency", "ns", &lat, checks);
+	json_record(out, name, "cycle", "ns", &thr, checks);
+	samples_free(&lat);
+	samples_free(&thr);
+}
+
 int main(int argc, char **argv)
 {
 	struct vfio v = { 0 };
 	struct bench_opts o;
 	FILE *out;
-	int msi, intx;
+	int msi, intx, thread;
 
 	bench_parse(argc, argv, &o);
 	if (!o.bdf)
 		FAIL("-d bdf is required");
-	msi = !strcmp(o.mode, "msi") || !strcmp(o.mode, "all");
-	intx = !strcmp(o.mode, "intx") || !strcmp(o.mode, "all");
-	if (!msi && !intx)
-		FAIL("-m must be msi, intx or all");
+	msi = bench_want(o.mode, "msi");
+	intx = bench_want(o.mode, "intx");
+	thread = bench_want(o.mode, "thread");
+	if (!msi && !intx && !thread)
+		FAIL("-m must name msi, intx, thread or be all");
 	vfio_open(&v, o.bdf);
 	out = json_begin(o.out);
 	if (msi)
 		run_mode(&v, &o, 0, out);
 	if (intx)
 		run_mode(&v, &o, 1, out);
+	if (thread)
+		run_thread(&v, &o, out);
 	json_end(out);
 	return 0;
 }

@@ -20,7 +20,8 @@ def test_bench_smoke_measures_every_mechanism(repo, tmp_path):
         results = json.load(f)
     got = {(r["name"], r["kind"]) for r in results["records"]}
     for name in ("kp-wait-msi", "kp-wait-intx", "kp-thread-msi", "uio",
-                 "vfio-msi", "vfio-intx"):
+                 "vfio-msi", "vfio-intx", "kp-rt-wait-msi",
+                 "kp-rt-thread-msi", "vfio-thread-msi", "futex-pingpong"):
         assert (name, "latency") in got
         assert (name, "cycle") in got
         assert (name + "+kpstat", "latency") in got
@@ -28,6 +29,10 @@ def test_bench_smoke_measures_every_mechanism(repo, tmp_path):
     assert ("kp-every-8", "cycle") in got
     for name in ("getppid", "kp_null ioctl", "kp_call", "clock_gettime"):
         assert (name, "call") in got
+    for size in (4, 256, 4096, 65536, 1048576):
+        assert ("kp-rt call %d" % size, "call") in got
+        assert ("kp_null copy %d" % size, "call") in got
+    assert len(results["acceptance"]) > 0
     for name in ("kpgen new", "plugin build"):
         assert (name, "tool") in got
     assert all(r["stats"]["n"] == len(r["samples"]) > 0

@@ -50,6 +50,9 @@ KP_EDU_DRIVER = "kp_edu"
 # kpstat (bpf/): attached with `kpstat --pin [ARGS]`, detached with
 # `kpstat --unpin` (see kpstat_start/kpstat_stop).
 KPSTAT_BIN = "bpf/build/kpstat"
+# A second edu for the two-devices-at-once rows (bound to kp_rt all along;
+# every other row uses the first).
+QEMU_ARGS = ["-device", "edu"]
 KPSTAT_ARGS = os.environ.get("KP_BENCH_KPSTAT_ARGS", "")
 
 PROFILES = {
@@ -80,6 +83,8 @@ LABELS = {
     "kp_call": "KP_Call round trip, kp_edu (unknown message, 4 B)",
     "kp-rt-wait-msi": "kp IntWait, runtime only (kp_rt, MSI, user acks)",
     "kp-rt-thread-msi": "kp libkp handler thread, runtime only (kp_rt, MSI)",
+    "kp-rt-wait-msi-ioctl": "kp IntWait, runtime only, KP_INT_WAIT syscall "
+                            "every time (mapped queue unread)",
     "vfio-thread-msi": "VFIO eventfd read in a second thread (MSI)",
     "futex-pingpong": "futex ping-pong between two threads (no device)",
     "kp-rt call 4": "KP_Call no-op, runtime only (kp_rt, 4 B)",
@@ -231,6 +236,7 @@ class Guest:
         self.prof = prof
         self.share = target.share
         self.bdf = None
+        self.bdf2 = None
         self.n = 0
 
     def run(self, cmd, what, timeout=600):
@@ -254,9 +260,32 @@ class Guest:
         with open(os.path.join(self.share, out)) as f:
             return json.load(f)["records"]
 
-    def bind(self, driver):
-        self.run("bench/bind.sh %s %s" % (self.bdf, driver),
-                 "binding %s to %s" % (self.bdf, driver))
+    def bind(self, driver, bdf=None):
+        bdf = bdf or self.bdf
+        self.run("bench/bind.sh %s %s" % (bdf, driver),
+                 "binding %s to %s" % (bdf, driver))
+
+    def two_devices(self, args, what):
+        """bench_kp on both edus at once, device A (the first) on vCPU 0,
+        B on vCPU 1 (each with its IRQ); returns the records renamed
+        <name>@A and <name>@B."""
+        self.n += 1
+        outs = ["bench-%d-%s.json" % (self.n, d) for d in "AB"]
+        cmds = ["%s/bench_kp -d %s -c %d %s -o $KP_SHARE/%s" % (
+            PROGS, bdf, cpu, args, out) for bdf, cpu, out in
+            ((self.bdf, 0, outs[0]), (self.bdf2, 1, outs[1]))]
+        cmd = ("%s & a=$!; %s & b=$!; wait $a; ra=$?; wait $b; rb=$?; "
+               "[ $ra = 0 ] && [ $rb = 0 ]" % tuple(cmds))
+        t0 = time.monotonic()
+        self.run(cmd, what)
+        log("  %s: %.1fs" % (what, time.monotonic() - t0))
+        recs = []
+        for d, out in zip("AB", outs):
+            with open(os.path.join(self.share, out)) as f:
+                for r in json.load(f)["records"]:
+                    r["name"] += "@" + d
+                    recs.append(r)
+        return recs
 
     def lat_args(self):
         p = self.prof
@@ -292,8 +321,11 @@ def suite_pass(g, tag=""):
     g.bind(KP_RT_DRIVER)
     recs += g.prog("bench_kp", g.call_args() + " -m call",
                    "KP_Call sizes (kp_rt)" + tag, tag)
-    recs += g.prog("bench_kp", g.lat_args() + " -m wait-msi,thread-msi",
-                   "kp interrupts (kp_rt)" + tag, tag)
+    recs += g.prog("bench_kp", g.lat_args() + " -m wait-msi,wait-ioctl,"
+                   "thread-msi", "kp interrupts (kp_rt)" + tag, tag)
+    if not tag:
+        recs += g.two_devices(g.lat_args() + " -m wait-msi",
+                              "kp_rt IntWait on two devices at once")
     return recs
 
 
@@ -381,24 +413,31 @@ def merge(records):
 
 
 def guest_suite(prof, results, with_kpstat=True):
-    t = Target()
+    t = Target(extra_args=QEMU_ARGS)
     t.start()
     try:
         g = Guest(t, prof)
         res = t.run("grep -l 0x11e8 /sys/bus/pci/devices/*/device")
         if res.rc != 0:
             raise BenchError("no edu device in the guest")
-        g.bdf = res.out.strip().split("/")[-2]
+        found = sorted(line.split("/")[-2]
+                       for line in res.out.strip().splitlines())
+        if len(found) != 2:
+            raise BenchError("expected 2 edu devices in the guest, found "
+                             "%s" % found)
+        g.bdf, g.bdf2 = found
         results["machine"]["guest_kernel"] = g.run("uname -r",
                                                    "uname").strip()
         results["machine"]["guest"] = (
             "QEMU TCG (multi-threaded), q35 + intel-iommu, %d vCPUs, "
             "%d MiB" % (t.cpus, t.memory_mb))
         results["machine"]["edu_bdf"] = g.bdf
+        results["machine"]["edu2_bdf"] = g.bdf2
         log("guest up in %.1fs; edu at %s" % (t.boot_seconds, g.bdf))
         g.run("insmod %s && insmod %s && insmod %s && insmod %s" % (
             KP_NULL, KP_RUNTIME, KP_EDU, KP_RT),
             "loading kp_null, kp_runtime, kp_edu and kp_rt")
+        g.bind(KP_RT_DRIVER, g.bdf2)
         recs = []
         kpstat_runs = []
         for rnd in range(prof["rounds"]):
@@ -455,7 +494,8 @@ def need(results, name, kind):
     return r
 
 
-LAT_MECHS = ["kp-wait-msi", "kp-rt-wait-msi", "kp-wait-intx",
+LAT_MECHS = ["kp-wait-msi", "kp-rt-wait-msi", "kp-rt-wait-msi-ioctl",
+             "kp-wait-intx",
              "kp-thread-msi", "kp-rt-thread-msi", "uio", "vfio-msi",
              "vfio-intx", "vfio-thread-msi", "futex-pingpong"]
 # rows kpstat does not trace: the control group of the tracing table
@@ -686,6 +726,25 @@ def make_table(results, has_kpstat, has_gen):
             label(n), s["n"], per,
             "%.0f [%.0f-%.0f]" % (mid(rates), min(rates), max(rates)),
             us(s["p99"]), fmt_ratio(rr)))
+    L.append("")
+    L.append("### Two devices at once (kp_rt, IntWait MSI)")
+    L.append("")
+    L.append("Both edus bound to kp_rt; one bench_kp per device at the same "
+             "time, device A and its IRQ on vCPU 0, device B on vCPU 1. "
+             "Compared with the one-device row (kp_rt IntWait MSI alone, "
+             "vCPU 0) of the same run.")
+    L.append("")
+    L.append("| device | latency (us) [runs] | int/s [runs] | "
+             "x one device alone (int/s) |")
+    L.append("|---|---:|---:|---:|")
+    for d, where in (("A", "vCPU 0"), ("B", "vCPU 1")):
+        n = "kp-rt-wait-msi@" + d
+        rates = [1e9 / x for x in runs(results, n, "cycle")]
+        L.append("| %s (%s) | %s | %s | %s |" % (
+            d, where, fmt_us(runs(results, n, "latency")),
+            "%.0f [%.0f-%.0f]" % (mid(rates), min(rates), max(rates)),
+            fmt_ratio(ratio_runs(results, ("kp-rt-wait-msi", "cycle"),
+                                 (n, "cycle")))))
     L.append("")
     # calls
     L.append("### KP_Call round trip against the physical floor")

@@ -2,7 +2,7 @@
 /*
  * bench_kp - the Kernel PlugIn runtime's figures, through libkp, on the
  * edu device bound to a kp plugin (the device is found with kp_list() by
- * its PCI ids 1234:11e8): kp_edu (examples/edu, a real plugin: its
+ * its PCI ids 1234:11e8 and, with -d, its address): kp_edu (examples/edu, a real plugin: its
  * KP_IntAtIrql* read the status and ack edu in the hard IRQ, its DPC runs
  * in the runtime's tasklet) or kp_rt (bench/kmod/kp_rt.c: no interrupt
  * callbacks, so the runtime notifies user mode from the hard IRQ itself
@@ -17,6 +17,8 @@
  *   wait-msi    raise -> kp_int_wait_flags() returns (blocking IntWait;
  *               libkp takes a notification already in the mapped queue
  *               without a system call), MSI
+ *   wait-ioctl  wait-msi, always through the KP_INT_WAIT system call (the
+ *               mapped queue left unread): what the mapping saves
  *   wait-intx   the same on INTx (kp_edu only)
  *   thread-msi  raise -> libkp's handler thread calls our handler, MSI
  *   every       KP_EDU_MSG_NOTIFY_EVERY k (-k): the DPC notifies user mode
@@ -35,6 +37,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bench_common.h"
@@ -47,6 +50,7 @@ struct kp {
 	const struct bench_opts *o;
 	char bdf[16];
 	int rt;				/* kp_rt: user mode acks */
+	int raw;			/* wait with KP_INT_WAIT itself */
 	uint32_t granted_mode;
 	/* blocking waits */
 	uint64_t counter;
@@ -76,7 +80,8 @@ static void kp_open_edu(struct kp *k)
 	if (n < 0)
 		FAIL("kp_list: %s", strerror(-n));
 	for (i = 0; i < n && i < 16; i++) {
-		if (e[i].vendor == 0x1234 && e[i].device == 0x11e8) {
+		if (e[i].vendor == 0x1234 && e[i].device == 0x11e8 &&
+		    (!k->o->bdf || !strcmp(e[i].bdf, k->o->bdf))) {
 			KP_CHECK(kp_open(&k->dev, e[i].driver, e[i].index),
 				 "kp_open");
 			snprintf(k->bdf, sizeof(k->bdf), "%s", e[i].bdf);
@@ -85,7 +90,8 @@ static void kp_open_edu(struct kp *k)
 		}
 	}
 	if (!k->dev)
-		FAIL("no edu device in /sys/class/kp (plugin not bound?)");
+		FAIL("no edu device %s in /sys/class/kp (plugin not bound?)",
+		     k->o->bdf ? k->o->bdf : "");
 	KP_CHECK(kp_plugin_open(k->dev, NULL, 0), "kp_plugin_open");
 	KP_CHECK(kp_bar_map(k->dev, 0, &k->bar, NULL), "kp_bar_map");
 	if ((reg_read(k->bar, EDU_REG_ID) & 0xff) != 0xed)
@@ -169,7 +175,18 @@ static void kp_wait1(struct kp *k, int thread, uint64_t *t1)
 			*t1 = atomic_load(&k->t_handler);
 		return;
 	}
-	KP_CHECK(kp_int_wait_flags(k->dev, &r, 0, 0), "kp_int_wait");
+	if (k->raw) {
+		struct kp_int_wait w = { .argsz = sizeof(w) };
+
+		if (ioctl(kp_fd(k->dev), KP_INT_WAIT, &w))
+			FAIL("KP_INT_WAIT: %s", strerror(errno));
+		r.counter = w.counter;
+		r.pending = w.pending;
+		r.lost = w.lost;
+		r.stopped = !!(w.flags & KP_WAIT_STOPPED);
+	} else {
+		KP_CHECK(kp_int_wait_flags(k->dev, &r, 0, 0), "kp_int_wait");
+	}
 	if (t1)
 		*t1 = now_ns();
 	check_result(&r, &k->counter, &k->have_counter);
@@ -242,7 +259,7 @@ static void deltas_end(struct kp *k, struct deltas *d, const char *name,
 static void run_irq(struct kp *k, uint32_t mode, int thread, FILE *out)
 {
 	const struct bench_opts *o = k->o;
-	const char *what = thread ? "thread-msi" :
+	const char *what = thread ? "thread-msi" : k->raw ? "wait-msi-ioctl" :
 		mode == KP_INT_MODE_MSI ? "wait-msi" : "wait-intx";
 	char name[32];
 	struct samples lat, thr;
@@ -479,6 +496,11 @@ int main(int argc, char **argv)
 		run_call(&k, out);
 	if (bench_want(o.mode, "wait-msi"))
 		run_irq(&k, KP_INT_MODE_MSI, 0, out);
+	if (bench_want(o.mode, "wait-ioctl")) {
+		k.raw = 1;
+		run_irq(&k, KP_INT_MODE_MSI, 0, out);
+		k.raw = 0;
+	}
 	if (bench_want(o.mode, "wait-intx"))
 		run_irq(&k, KP_INT_MODE_INTX, 0, out);
 	if (bench_want(o.mode, "thread-msi"))

@@ -21,7 +21,8 @@ def test_bench_smoke_measures_every_mechanism(repo, tmp_path):
     got = {(r["name"], r["kind"]) for r in results["records"]}
     for name in ("kp-wait-msi", "kp-wait-intx", "kp-thread-msi", "uio",
                  "vfio-msi", "vfio-intx", "kp-rt-wait-msi",
-                 "kp-rt-thread-msi", "vfio-thread-msi", "futex-pingpong"):
+                 "kp-rt-thread-msi", "vfio-thread-msi", "futex-pingpong",
+                 "kp-rt-wait-msi-ioctl"):
         assert (name, "latency") in got
         assert (name, "cycle") in got
         assert (name + "+kpstat", "latency") in got
@@ -32,6 +33,8 @@ def test_bench_smoke_measures_every_mechanism(repo, tmp_path):
     for size in (4, 256, 4096, 65536, 1048576):
         assert ("kp-rt call %d" % size, "call") in got
         assert ("kp_null copy %d" % size, "call") in got
+    for dev in "AB":
+        assert ("kp-rt-wait-msi@" + dev, "cycle") in got
     assert len(results["acceptance"]) > 0
     for name in ("kpgen new", "plugin build"):
         assert (name, "tool") in got

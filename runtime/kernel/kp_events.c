@@ -40,7 +40,7 @@ void kp_event_queue(struct kp_session *sess, u32 action)
 	wake_up_all(&ev->wq);
 }
 
-/* Nothing more can come (device gone): waiters drain and stop. */
+/* Nothing more can come (kdev->removed is set): waiters drain and stop. */
 void kp_events_stop(struct kp_session *sess)
 {
 	wake_up_all(&sess->ev.wq);

@@ -435,7 +435,8 @@ static void kp_remove_watch_fn(struct work_struct *work)
  * Tells every open session that the device is gone: KP_Event(WD_REMOVE)
  * for the plugin (registered or not; user mode gets it when registered
  * and KP_Event says so), KP_Close, then its DMA buffers freed and its
- * queues stopped.  Caller holds kdev->gate for writing and kdev->lock.
+ * interrupt queue stopped (event waiters stop once kdev->removed is set).
+ * Caller holds kdev->gate for writing and kdev->lock.
  */
 static void kp_remove_sessions(struct kp_device *kdev)
 {
@@ -453,7 +454,6 @@ static void kp_remove_sessions(struct kp_device *kdev)
 		}
 		kp_dma_teardown(sess);
 		kp_notify_stop(&sess->notify, KP_STOP_REMOVED);
-		kp_events_stop(sess);
 	}
 }
 
@@ -491,9 +491,15 @@ void kp_pci_remove(struct pci_dev *pdev)
 	/* a fault that saw removed == false has inserted its page by now */
 	down_write(&kdev->map_lock);
 	up_write(&kdev->map_lock);
-	/* user mappings of the BARs go before devres unmaps them */
-	list_for_each_entry(sess, &kdev->sessions, node)
+	/*
+	 * Event waiters wake only now: kp_event_stopped() tests ->removed,
+	 * and one woken before it was set would sleep again, for good.
+	 * User mappings of the BARs go before devres unmaps them.
+	 */
+	list_for_each_entry(sess, &kdev->sessions, node) {
+		kp_events_stop(sess);
 		unmap_mapping_range(sess->mapping, 0, 0, 1);
+	}
 	mutex_unlock(&kdev->lock);
 	percpu_up_write(&kdev->gate);
 

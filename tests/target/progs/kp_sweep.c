@@ -586,7 +586,7 @@ static void sweep(void)
 
 	/* -- mmap --------------------------------------------------- */
 	CASE("mmap_bar0_ok", 0, try_mmap(EDU_BAR0_SIZE, KP_MMAP_OFFSET(0)));
-	CASE("mmap_unknown_region", EINVAL, try_mmap(4096, KP_MMAP_OFFSET(9)));
+	CASE("mmap_dma_no_such_buffer", ENOENT, try_mmap(4096, KP_MMAP_DMA(1)));
 	CASE("mmap_notify_state_read_only_ok", 0,
 	     try_mmap_prot(4096, KP_MMAP_NOTIFY, PROT_READ));
 	CASE("mmap_notify_state_writable", EPERM,

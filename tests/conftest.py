@@ -122,6 +122,14 @@ def module_boot():
         if key not in booted:
             booted[key] = _boot(**kwargs)
         return booted[key]
+
+    def release(**kwargs):
+        """Stops the boot of these arguments now (an icount guest with
+        sleep=off spins a host CPU even when idle)."""
+        t = booted.pop(repr(sorted(kwargs.items())), None)
+        if t is not None:
+            _finish(t)
+    boot.release = release
     yield boot
     for t in booted.values():
         _finish(t)

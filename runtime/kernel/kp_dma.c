@@ -370,7 +370,12 @@ long kp_ioctl_dma_lock(struct kp_session *sess, void __user *uarg)
 	unsigned long minsz = offsetofend(struct kp_dma_lock, __pad);
 	struct kp_device *kdev = sess->kdev;
 	struct device *dev = kp_dma_device(kdev);
-	unsigned int gup = FOLL_LONGTERM;
+	/*
+	 * FOLL_WRITE for every direction: a read-only long-term pin of a page
+	 * never written pins the shared zero page (or a page COW later
+	 * replaces), and the device would read what the user no longer sees.
+	 */
+	unsigned int gup = FOLL_LONGTERM | FOLL_WRITE;
 	struct kp_dma_lock dl;
 	struct kp_dma_buf *b;
 	unsigned long npages;
@@ -387,8 +392,6 @@ long kp_ioctl_dma_lock(struct kp_session *sess, void __user *uarg)
 		return -EINVAL;
 	if (dl.size > KP_DMA_MAX_LOCK)
 		return -E2BIG;
-	if (dl.flags & KP_DMA_FROM_DEVICE)
-		gup |= FOLL_WRITE;
 	npages = dl.size >> PAGE_SHIFT;
 
 	b = kp_dma_new(sess, dl.flags);
@@ -709,6 +712,10 @@ int kp_dma_set_mask(HANDLE hWD, unsigned int bits)
 	if (!sess || !bits || bits > 64)
 		return -EINVAL;
 	kdev = sess->kdev;
+	/* every open of the device sets the same mask: that is no change */
+	if (dma_get_mask(kp_dma_device(kdev)) == DMA_BIT_MASK(bits) &&
+	    kp_dma_device(kdev)->coherent_dma_mask == DMA_BIT_MASK(bits))
+		return 0;
 	if (!xa_empty(&kdev->dma_bufs) || !list_empty(&sess->dma_chunks))
 		return -EBUSY;	/* mappings made under the old mask */
 	return dma_set_mask_and_coherent(kp_dma_device(kdev),

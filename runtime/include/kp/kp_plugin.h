@@ -288,7 +288,8 @@ DWORD kp_int_trans_count(HANDLE hWD);
 /*
  * The device's DMA mask: what it can address (edu: 28 bits).  32 bits
  * until a plugin says otherwise; set it in KP_Open, before any buffer
- * exists (-EBUSY otherwise).  Returns the kernel's error (-EIO) when the
+ * exists (-EBUSY otherwise, unless the mask is already @bits: every open
+ * may set the same mask).  Returns the kernel's error (-EIO) when the
  * platform cannot give it.  Process context.
  */
 int kp_dma_set_mask(HANDLE hWD, unsigned int bits);

@@ -9,6 +9,8 @@
  *	move a whole 4 KiB), each transfer with its completion interrupt
  *	(MSI enabled), compared byte for byte.  Prints the mismatches, the
  *	interrupts seen and the highest bus address edu was given.
+ *	--untouched: SG memory fresh from mmap(), not written before it is
+ *	locked (a read-only pin would hold the zero page).
  *	--pages P: buffers of P pages, round i uses page i % P (an SG
  *	buffer of several pages has several segments without an IOMMU).
  *   kp_dmatest fault
@@ -49,6 +51,7 @@
 
 static struct kp_dev *dev;
 static unsigned int pages = 1;
+static int untouched;		/* SG memory never written before the lock */
 
 static void die(const char *what, int err)
 {
@@ -85,7 +88,13 @@ static struct kp_dma *make_buf(int sg, uint32_t flags, void **addr)
 	struct kp_dma *dma;
 	int err;
 
-	if (sg) {
+	if (sg && untouched) {
+		*addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (*addr == MAP_FAILED)
+			die("mmap", errno);
+		err = kp_dma_sg_lock(dev, *addr, flags, size, &dma);
+	} else if (sg) {
 		if (posix_memalign(addr, PAGE, size))
 			die("posix_memalign", ENOMEM);
 		memset(*addr, 0, size);
@@ -177,7 +186,10 @@ static int roundtrip(int sg, unsigned int rounds, unsigned int seed)
 	       src->nsegs, dst->nsegs, (unsigned long long)max_bus);
 	kp_dma_unlock(src);
 	kp_dma_unlock(dst);
-	if (sg) {
+	if (sg && untouched) {
+		munmap(s, (size_t)pages * PAGE);
+		munmap(d, (size_t)pages * PAGE);
+	} else if (sg) {
 		free(s);
 		free(d);
 	}
@@ -418,6 +430,9 @@ static int errors(const char *path)
 	err = kp_open_path(&other, path);
 	if (err)
 		die("kp_open_path(other)", err);
+	/* kp_edu sets its 28-bit mask in every KP_Open: no -EBUSY now */
+	pr_case("other_fd_plugin_open_with_buffers",
+		-kp_plugin_open(other, NULL, 0), &first);
 	pr_case("other_fd_sync", dma_sync(kp_fd(other), g,
 					  KP_DMA_SYNC_FOR_CPU, 0, PAGE),
 		&first);
@@ -500,6 +515,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "pages", required_argument, NULL, 'p' },
 		{ "no-unlock", no_argument, NULL, 'n' },
+		{ "untouched", no_argument, NULL, 'u' },
 		{ 0 }
 	};
 	const char *path = "/dev/kp/kp_edu0";
@@ -525,6 +541,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			unlock = 0;
+			break;
+		case 'u':
+			untouched = 1;
 			break;
 		case 's':
 			seed = strtoul(optarg, NULL, 0);

@@ -422,8 +422,9 @@ struct kp_dma_alloc {
  * aligned, at most KP_DMA_MAX_LOCK) and maps them for the device:
  * scatter-gather.  @nsegs says how many segments the mapping has; up to
  * @max_segs of them are written to the struct kp_dma_seg array at @segs
- * (which may be 0; KP_DMA_GET_SEGS reads them later).  FROM_DEVICE and
- * BIDIRECTIONAL need writable memory.
+ * (which may be 0; KP_DMA_GET_SEGS reads them later).  The memory must
+ * be writable in every direction (EFAULT otherwise): a read-only pin could
+ * hold the zero page or a page copy-on-write replaces later.
  */
 struct kp_dma_lock {
 	__u32	argsz;

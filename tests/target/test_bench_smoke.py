@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.extended]
 
 
 def test_bench_smoke_measures_every_mechanism(repo, tmp_path):

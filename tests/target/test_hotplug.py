@@ -598,11 +598,9 @@ def test_unplug_cycles_survived_and_slab_growth(rig, request):
                     % (KFREE_RCU_S, PROGS, rig.kmem_snap))
     km = json.loads(res.out.splitlines()[-1])
     report(request, "unplug: %d removals, largest kmalloc cache growth %d "
-           "(%s), kp vmalloc areas %+d; leaks found: %d"
+           "(%s, not judged: kernel churn), kp vmalloc areas %+d"
            % (removals, km["max_cache_delta"], km["max_cache"],
-              km["vmalloc_kp_delta"],
-              int(km["max_cache_delta"] >= removals) +
-              int(km["vmalloc_kp_delta"] != 0)))
+              km["vmalloc_kp_delta"]))
     assert km["vmalloc_kp_delta"] == 0
     assert all(s == n for s, n in survived.values()), survived
     if km["max_cache_delta"] >= removals and removals < SLAB_MIN_REMOVALS:
@@ -624,7 +622,10 @@ end=$(( $(date +%%s) + %(secs)d - 1 ))
 while [ $(date +%%s) -lt $end ]; do
   if out=$(rmmod kp_hostile 2>&1); then
     ok=$((ok + 1)); insmod %(ko)s || other="insmod failed"
-  elif echo "$out" | grep -q "in use"; then busy=$((busy + 1))
+  # kmod says "in use" when it saw a reference; an open() between its
+  # check and delete_module() gets EWOULDBLOCK from the kernel: busy too
+  elif echo "$out" | grep -q -e "in use" -e "temporarily unavailable"; then
+    busy=$((busy + 1))
   else other="$out"; fi
 done
 wait $pid

@@ -23,7 +23,7 @@ import pytest
 from kptarget import Target
 from kptest import dmesg_problems
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.extended]
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

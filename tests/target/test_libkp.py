@@ -78,7 +78,9 @@ def run(target, build, test):
     return res, out, dmesg_since(target, mark)
 
 
-@pytest.mark.parametrize("build", ["asan", "tsan", "m32", "plain"])
+@pytest.mark.parametrize("build", [
+    pytest.param(b, marks=pytest.mark.extended) for b in ("asan", "tsan", "m32")
+] + ["plain"])
 @pytest.mark.parametrize("test", TESTS)
 def test_libkp_handle_life(hostile, repo, build, test):
     if build == "m32" and not have_m32(repo):

@@ -13,7 +13,7 @@ import kptarget
 import kreports
 from kptest import dmesg_problems, edu_bdf
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.extended]
 
 EDU_VENDOR = "0x1234"
 SMOKE = "tests/target/kmod/kp_smoke.ko"

@@ -724,6 +724,11 @@ static void check_removed_fd(struct role *r, int closes_before)
 		r->e_close1 = r->e_close2 = -1;
 		return;
 	}
+	/*
+	 * kp_hostile's "closes" counts every session's KP_Close, and other
+	 * roles close their fds meanwhile: read it right around the two calls
+	 */
+	closes_before = read_param("closes");
 	r->e_close1 = xioctl(r->fd, KP_PLUGIN_CLOSE, NULL);
 	r->e_close2 = xioctl(r->fd, KP_PLUGIN_CLOSE, NULL);
 	r->closes_changed = read_param("closes") != closes_before;

@@ -45,11 +45,14 @@ def leak_state(t):
             "kp_edu_refcnt": ref, "vmalloc_kp": vm}
 
 
-def boot(module_boot, config):
-    t = module_boot(**CONFIGS[config])
+def load_edu(t):
     t.run("lsmod | grep -q '^kp_edu ' || { insmod runtime/kernel/kp_runtime.ko"
           " && insmod examples/edu/kernel/kp_edu.ko; }", check=True)
     return t
+
+
+def boot(module_boot, config):
+    return load_edu(module_boot(**CONFIGS[config]))
 
 
 def dmatest(t, args, timeout=600):
@@ -232,9 +235,7 @@ def test_device_removal_with_buffers_in_flight_frees_them(hotplug_target):
     # flight returns, the plugin waits for edu's engine (kp_edu quiesces it
     # before it lets go of the buffer), the runtime frees every buffer
     # after KP_Close and before the device goes; a new edu works
-    t = hotplug_target
-    t.run("lsmod | grep -q '^kp_edu ' || { insmod runtime/kernel/kp_runtime.ko"
-          " && insmod examples/edu/kernel/kp_edu.ko; }", check=True)
+    t = load_edu(hotplug_target)
     before = leak_state(t)
     t.run("rm -f /tmp/kpd-rm.out; setsid %s hold --pages 8 "
           "> /tmp/kpd-rm.out 2>&1 < /dev/null & echo $! > /tmp/kpd-rm.pid; "

@@ -53,6 +53,8 @@ _JIFFIES = "awk '/^jiffies:/ { print $2; exit }' /proc/timer_list"
 # The debug kernel runs everything several times slower under TCG; command
 # and boot timeouts (safety nets, never pass/fail timings) scale with it.
 TIMEOUT_SCALE = {"debug": 5}
+# Seconds in D state before the guest kernel reports a hung task (scaled).
+HUNG_TASK_SECONDS = 30
 # Native PCIe hot-plug (pciehp) rather than QEMU's ACPI hot-plug (acpiphp),
 # except where 6.1's pciehp cannot remove on request: with forced IRQ
 # threading (threadirqs, PREEMPT_RT) its irq_wake_thread() wakes the
@@ -209,9 +211,14 @@ class Target:
             ["-accel", "tcg,thread=multi", "-cpu", "max"]
         # log_buf_len: room for a whole session's messages (debug kernels
         # are chatty), so dmesg never loses a report.
+        # A task stuck in D state is reported on the console (a kernel
+        # report, see kreports) long before a command's timeout kills the
+        # guest; sysrq lets a timeout dump the blocked tasks first.
+        hung = int(HUNG_TASK_SECONDS * self.timeout_scale)
         append = ["console=ttyS0", "panic=-1", "oops=panic", "intel_iommu=on",
-                  "log_buf_len=8M", "kp_share=" + self.share,
-                  "kp_repo=" + REPO]
+                  "log_buf_len=8M", "sysrq_always_enabled",
+                  "sysctl.kernel.hung_task_timeout_secs=%d" % hung,
+                  "kp_share=" + self.share, "kp_repo=" + REPO]
         if self.info["moddir"] != "/lib/modules/" + self.kver:
             append.append("kp_moddir=" + self.info["moddir"])
         append += self.append
@@ -354,10 +361,12 @@ class Target:
                                       "(kernel panic or crash)" % cmd,
                                       self.console_tail())
                 if time.monotonic() > deadline:
+                    self.dump_blocked_tasks()
                     self.qemu.kill()
+                    self.qemu.wait()
                     raise TargetError("%r did not finish within %ds; guest "
                                       "stopped" % (cmd, timeout),
-                                      self.console_tail())
+                                      self.console_tail(lines=150))
         if stream is not None:
             self._pump(base + ".out", pos, stream)
         with open(base + ".out", errors="replace") as f:
@@ -367,6 +376,30 @@ class Target:
             raise AssertionError("guest command failed (%d): %s\n%s"
                                  % (rc, cmd, out))
         return res
+
+    def alive(self):
+        """True while the guest's QEMU runs."""
+        return self.qemu is not None and self.qemu.poll() is None
+
+    def restart(self):
+        """A new boot in place of a dead one (same arguments, same object),
+        so that fixtures holding this Target go on with a working guest."""
+        self.stop()
+        self._buf = b""
+        self._seq = 0
+        self._console_pos = 0
+        return self.start()
+
+    def dump_blocked_tasks(self):
+        """Asks the guest kernel for the stacks of its blocked tasks (sysrq
+        w, through the emulated keyboard: the agent may be the one stuck)
+        and gives the console a moment to receive them."""
+        try:
+            self.qmp("human-monitor-command",
+                     **{"command-line": "sendkey alt-sysrq-w"})
+            time.sleep(2 * self.timeout_scale)
+        except TargetError:
+            pass
 
     def qmp(self, execute, **arguments):
         """One QMP command; returns its 'return'.

@@ -15,6 +15,7 @@ What counts (any kernel; the debug kernel's detectors produce most of them):
                        "suspicious RCU usage", debugobjects (ODEBUG)
   kernel BUG at ...    BUG_ON()
   INFO: trying to register non-static key   (lockdep)
+  INFO: task <comm>:<pid> blocked for more than N seconds   (hung task)
   Oops, general protection fault, UBSAN:
 kmemleak's reports come from its debugfs file instead (see Target).
 """
@@ -23,6 +24,7 @@ import re
 _TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 _START = re.compile(
     r"^(BUG: |WARNING: |kernel BUG at |INFO: trying to register non-static key"
+    r"|INFO: task \S+ blocked for more than "
     r"|Oops: |general protection fault|UBSAN: )")
 # A report ends at the kernel's end marker, or after this many lines.
 _END = re.compile(r"^(---\[ end trace|=+$)")

@@ -64,12 +64,30 @@ def _finish(t):
     return leaks
 
 
+_SESSION = {}
+
+
 @pytest.fixture(scope="session")
 def target():
-    t = _boot()
+    t = _SESSION["target"] = _boot()
     yield t
     _finish(t)
     _fail_on_reports(None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _session_target_alive(request):
+    """Boots the session's guest again if a test module before this one
+    left it dead (a panic, or a command that timed out): that module's
+    tests failed; the rest of the session still gets a working guest."""
+    t = _SESSION.get("target")
+    if t is not None and t._started and not t.alive():
+        _STATS["revived"] = _STATS.get("revived", 0) + 1
+        sys.stderr.write("\ntarget: the shared guest died before %s; "
+                         "booting it again\n" % request.node.nodeid)
+        t.restart()
+        _STATS["boots"].setdefault(t.kver, []).append(t.boot_seconds)
+    yield
 
 
 @pytest.fixture
@@ -183,3 +201,6 @@ def pytest_terminal_summary(terminalreporter):
         line += " (%d boot(s) without kmemleak: lockdown)" % (
             _STATS["no_leak_check"])
     tr.write_line(line)
+    if _STATS.get("revived"):
+        tr.write_line("target: the shared guest died and was booted again "
+                      "%d time(s)" % _STATS["revived"])

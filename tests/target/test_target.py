@@ -273,12 +273,15 @@ def test_reports_are_found_in_console_text():
         "[    4.1] WARNING: possible circular locking dependency detected",
         "[    4.2] 6.1.0 #1 Tainted: G           O",
         "[    5.0] kernel BUG at drivers/x.c:10!",
+        "[    6.0] INFO: task rmmod:131 blocked for more than 30 seconds.",
+        "[    6.1]       Not tainted 6.1.0-57-amd64 #1 Debian 6.1.192-3",
     ])
     found = kreports.find(text)
     assert [kreports.title(r) for r in found] == [
         "BUG: KASAN: slab-out-of-bounds in f+0x10/0x20 [m]",
         "WARNING: possible circular locking dependency detected",
-        "kernel BUG at drivers/x.c:10!"]
+        "kernel BUG at drivers/x.c:10!",
+        "INFO: task rmmod:131 blocked for more than 30 seconds."]
     assert found[0].count("\n") == 2  # up to the closing rule
 
 
@@ -304,6 +307,37 @@ def test_kernel_bug_reports_reach_the_harness(boot_target):
         found = [kreports.title(r) for r in t.take_reports()]
         assert len(found) == 1 and re.match(PROVOKED[bug], found[0]), \
             (bug, found)
+
+
+@pytest.mark.kernel_report(r"^INFO: task insmod:\d+ blocked for more than")
+def test_a_task_stuck_in_d_state_is_a_kernel_report(boot_target):
+    t = boot_target()
+    t.run("echo 1 > /proc/sys/kernel/hung_task_timeout_secs", check=True)
+    t.run("insmod %s bug=hang hang_ms=%d && rmmod kp_provoke"
+          % (PROVOKE, 4000 * t.timeout_scale), check=True)
+    found = [kreports.title(r) for r in t.take_reports()]
+    # one report per check (every second) while the task stays blocked
+    assert found and all(re.match(r"^INFO: task insmod:\d+ blocked for "
+                                  r"more than \d+ seconds\.$", f)
+                         for f in found), found
+    assert found[0].endswith(" 1 seconds."), found
+
+
+def test_a_command_that_times_out_stops_the_guest_with_its_blocked_tasks(
+        boot_target):
+    t = boot_target()
+    with pytest.raises(kptarget.TargetError) as e:
+        t.run("insmod %s bug=hang hang_ms=60000" % PROVOKE, timeout=4)
+    assert "did not finish within" in str(e.value)
+    assert not t.alive()
+    with open(t.console, errors="replace") as f:
+        console = f.read()
+    # sysrq w: the stuck insmod with its stack, for the test's failure
+    dump = console[console.index("sysrq: Show Blocked State"):]
+    assert re.search(r"task:insmod\s+state:D", dump), dump[-3000:]
+    assert "msleep" in dump
+    t.restart()
+    assert t.alive() and t.run("echo back").out == "back\n"
 
 
 def selected_kernel():

@@ -10,10 +10,13 @@
  *   sleep    might_sleep() under a spinlock         (DEBUG_ATOMIC_SLEEP)
  *   lockdep  two spinlocks taken in both orders     (PROVE_LOCKING)
  *   leak     a kmalloc nobody frees or points to    (DEBUG_KMEMLEAK)
+ *   hang     hang_ms in uninterruptible sleep        (DETECT_HUNG_TASK,
+ *            with a short kernel.hung_task_timeout_secs)
  *
  * lockdep turns itself off after its first report, and after a KASAN
  * report (which taints the kernel): provoke "lockdep" first.
  */
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -22,7 +25,11 @@
 
 static char *bug = "";
 module_param(bug, charp, 0444);
-MODULE_PARM_DESC(bug, "warn, kasan, sleep, lockdep or leak");
+MODULE_PARM_DESC(bug, "warn, kasan, sleep, lockdep, leak or hang");
+
+static unsigned int hang_ms = 5000;
+module_param(hang_ms, uint, 0444);
+MODULE_PARM_DESC(hang_ms, "how long bug=hang sleeps uninterruptibly");
 
 /* Sizes the compiler cannot see through, so it neither warns nor folds. */
 static unsigned int alloc_size = 16;
@@ -105,6 +112,8 @@ static int __init kp_provoke_init(void)
 		provoke_lockdep();
 	else if (!strcmp(bug, "leak"))
 		provoke_leak();
+	else if (!strcmp(bug, "hang"))
+		msleep(hang_ms);	/* one long D-state sleep, no wakeups */
 	else
 		return -EINVAL;
 	return 0;

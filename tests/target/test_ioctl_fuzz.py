@@ -93,6 +93,14 @@ def test_fuzzing_reached_the_interesting_outcomes(fuzz):
         assert e.get(name, 0) > 0, name
 
 
+def test_almost_every_call_reaches_the_driver(fuzz):
+    # a closed, read-only or /dev/null fd under the callers stays only a
+    # moment (calls on it are fast: most of the run would go there)
+    e = fuzz["fuzz"]["errno"]
+    assert e.get("EBADF", 0) + e.get("ENOTTY", 0) < 0.3 * CALLS, e
+    assert fuzz["fuzz"]["open_failures"] == 0, fuzz["fuzz"]
+
+
 def test_device_works_after_the_fuzzing(fuzz):
     a = fuzz["after"]
     assert (a["ok"], a["new_counters"]) == (1, [1, 2, 3, 4, 5]), a

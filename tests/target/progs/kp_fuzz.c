@@ -52,7 +52,9 @@
 #define MAX_ERRNO	600
 
 static const char *devpath;
-static volatile int fd_num = -1;	/* the number both threads use */
+static volatile int fd_num = -1;
+static unsigned long long n_open_fail;	/* the swapper's failed opens */
+static int open_errno;	/* the number both threads use */
 static volatile int done;
 static uint64_t errs[MAX_ERRNO + 1];
 static uint64_t undoc[MAX_ERRNO + 1];
@@ -194,14 +196,14 @@ static void fuzz_data(__u64 *ptr, __u32 *size)
 }
 
 /* kp_hostile's view of pData (when it lies in buf): keep it harmless. */
-static void tame_hostile(uint32_t msg, __u64 ptr, __u32 size,
-			 int enable)
+static int tame_hostile(uint32_t msg, __u64 ptr, __u32 size,
+			int enable)
 {
 	uint8_t *p = (uint8_t *)(uintptr_t)ptr;
 	uint32_t arg;
 
-	if (p < buf || p + 8 > buf + BUF_SIZE || size < 8)
-		return;
+	if (p < buf || p + sizeof(arg) > buf + BUF_SIZE || size < sizeof(arg))
+		return 0;
 	memcpy(&arg, p, sizeof(arg));
 	if (enable) {
 		arg = rnd() % 2 ? HOSTILE_MODE_ACK : HOSTILE_MODE_LOCK;
@@ -223,6 +225,15 @@ static void tame_hostile(uint32_t msg, __u64 ptr, __u32 size,
 		}
 	}
 	memcpy(p, &arg, sizeof(arg));
+	return 1;
+}
+
+/* Messages that sleep or poll for arg ms (tamed to at most 2 ms). */
+static int hostile_sleeps(uint32_t msg)
+{
+	return msg == HOSTILE_MSG_WAIT_GONE || msg == HOSTILE_MSG_IGNORE_GONE ||
+	       msg == HOSTILE_MSG_SLEEP || msg == HOSTILE_MSG_READ_LOOP ||
+	       msg == HOSTILE_MSG_SLOW_CLOSE;
 }
 
 static void fuzz_trans(struct kp_trans_cmd *t, uint32_t n)
@@ -321,7 +332,13 @@ static void *fuzz_arg(unsigned long cmd)
 				  HOSTILE_MSG_READ_LOOP, 0, 9, 0xffffffff);
 		a->data = data;
 		a->data_size = size;
-		tame_hostile(a->message, data, size, 0);
+		/*
+		 * pData past the end of buf may still be readable (the next
+		 * mapping): its arg cannot be tamed, so nothing sleeps on it.
+		 */
+		if (!tame_hostile(a->message, data, size, 0) &&
+		    hostile_sleeps(a->message))
+			a->message = HOSTILE_MSG_COUNTS;
 		return a;
 	}
 	case KP_INT_ENABLE: {
@@ -418,10 +435,10 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* Blocking waits end with EINTR after 20 ms. */
+/* Blocking waits end with EINTR after 1 ms. */
 static void arm(int on)
 {
-	struct itimerval it = { .it_value = { 0, on ? 20000 : 0 } };
+	struct itimerval it = { .it_value = { 0, on ? 1000 : 0 } };
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }
@@ -448,7 +465,14 @@ static unsigned long fuzz_cmd(void)
 		} while (vfs_ioctl(cmd));
 		return cmd;
 	default:
-		return kp_cmds[rnd() % N_KP_CMDS];
+		/*
+		 * A wait blocks until the alarm when nothing is queued: one in
+		 * eight picks keeps it, or the run would be mostly sleeping.
+		 */
+		cmd = kp_cmds[rnd() % N_KP_CMDS];
+		if ((cmd == KP_INT_WAIT || cmd == KP_EVENT_WAIT) && rnd() % 8)
+			cmd = kp_cmds[rnd() % N_KP_CMDS];
+		return cmd;
 	}
 }
 
@@ -477,15 +501,37 @@ static void one_mmap(int fd)
 	munmap(p, len);
 }
 
+/* Puts a new kp fd opened with @flags at fd_num. */
+static void reopen(int flags)
+{
+	int fd = open(devpath, flags | O_CLOEXEC);
+
+	if (fd < 0) {
+		open_errno = errno;
+		__atomic_add_fetch(&n_open_fail, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/* after close(fd_num), open() hands out that very number */
+	if (fd == fd_num)
+		return;
+	dup2(fd, fd_num);
+	close(fd);
+}
+
+/*
+ * Races the callers with close() and dup2() on their fd.  A closed fd,
+ * /dev/null or a read-only fd stays only while a read-write kp fd is
+ * opened: calls on them fail 30 times faster than calls into the driver
+ * (EBADF, ENOTTY), so longer gaps would spend most calls there.
+ */
 static void *swapper(void *arg)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int fd;
 
 	(void)arg;
 	while (!done) {
 		usleep(200 + rnd() % 2000);
-		switch (rnd() % 5) {
+		switch (rnd() % 4) {
 		case 0:
 			close(fd_num);
 			break;
@@ -493,21 +539,12 @@ static void *swapper(void *arg)
 			dup2(null, fd_num);
 			break;
 		case 2:
-		case 3:
-			fd = open(devpath, O_RDWR | O_CLOEXEC);
-			if (fd >= 0) {
-				dup2(fd, fd_num);
-				close(fd);
-			}
+			reopen(O_RDONLY);
 			break;
-		default:
-			fd = open(devpath, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				dup2(fd, fd_num);
-				close(fd);
-			}
+		default:	/* a new open file under the callers' feet */
 			break;
 		}
+		reopen(O_RDWR);		/* the gap is one open() long */
 		__atomic_add_fetch(&n_swaps, 1, __ATOMIC_RELAXED);
 	}
 	close(null);
@@ -551,8 +588,15 @@ int main(int argc, char **argv)
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+	/*
+	 * A guard page after buf: pointers that run off its end must fault,
+	 * not reach whatever is mapped next (the TLS block with the stack
+	 * canary was, and the kernel rightly wrote where it was told).
+	 */
+	buf = mmap(NULL, BUF_SIZE + PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf != MAP_FAILED && mprotect(buf + BUF_SIZE, PAGE, PROT_NONE))
+		return 1;
 	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	hole = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -617,10 +661,13 @@ int main(int argc, char **argv)
 
 	printf("{\"seed\": %llu, \"calls\": %llu, \"seconds\": %.2f, "
 	       "\"calls_per_s\": %.0f, \"mmaps\": %llu, \"polls\": %llu, "
-	       "\"fd_swaps\": %llu, \"errno\": {", (unsigned long long)seed,
+	       "\"fd_swaps\": %llu, \"open_failures\": %llu, "
+	       "\"open_errno\": \"%s\", \"errno\": {",
+	       (unsigned long long)seed,
 	       (unsigned long long)made, t1 - t0,
 	       made / (t1 - t0 > 0 ? t1 - t0 : 1), (unsigned long long)n_mmap,
-	       (unsigned long long)n_poll, (unsigned long long)n_swaps);
+	       (unsigned long long)n_poll, (unsigned long long)n_swaps,
+	       n_open_fail, open_errno ? kpt_errname(open_errno) : "OK");
 	for (i = 0, first = 1; i <= MAX_ERRNO; i++) {
 		if (!errs[i])
 			continue;

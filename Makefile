@@ -52,7 +52,7 @@ build: kernel
 # suite (the harness's own tests, the stress run, libkp's sanitizer builds,
 # the 16550 driver, plugin-rule and bench smoke runs); CI runs both.
 test: build
-	$(PYTEST) -m "not extended" tests
+	scripts/test.sh "not extended" $(PYTEST_ARGS)
 
 test-extended: build
 	$(PYTEST) -m extended tests

@@ -5,6 +5,9 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir="$top/build/checkpatch"
+mkdir -p "$top/build"
+exec 9>"$dir.lock"
+flock 9		# concurrent callers extract it once
 if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
 	tarball=$(ls /usr/src/linux-source-*.tar.* 2>/dev/null | sort -V | tail -n 1)
 	if [ -z "$tarball" ]; then
@@ -20,5 +23,6 @@ if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
 fi
+flock -u 9
 exec perl "$dir/scripts/checkpatch.pl" --no-tree --quiet --terse \
 	--show-types -f "$@"

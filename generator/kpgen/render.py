@@ -106,6 +106,12 @@ def template_names(kind):
                   if p.name.endswith(".j2")))
 
 
+@functools.lru_cache(maxsize=None)
+def _file_name_template(key):
+    """The compiled template of a file's name ("{{ name }}_gen.c")."""
+    return environment().from_string(key)
+
+
 def code_lines(code):
     """A format-1 `code:` body as lines, 8 leading spaces turned to tabs."""
     lines = []
@@ -139,7 +145,7 @@ def render(desc, filename, runtime):
     for kind in (GENERATED, USER):
         files = {}
         for key in template_names(kind):
-            rel = env.from_string(key).render(ctx)
+            rel = _file_name_template(key).render(ctx)
             files[rel] = env.get_template("%s/%s.j2" % (kind, key)).render(
                 ctx)
         out.append(files)

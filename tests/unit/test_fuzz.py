@@ -12,6 +12,7 @@ format's grammar with names drawn from the same pool.
 """
 import copy
 import io
+import multiprocessing
 import os
 import random
 import shutil
@@ -209,14 +210,13 @@ def check(text, accepted, failures):
     return True
 
 
-@pytest.fixture(scope="module")
-def fuzz():
-    rng = random.Random(SEED)
+def fuzz_chunk(seed, n):
+    """@n inputs from the random stream @seed: (counts, accepted, failures)."""
+    rng = random.Random(seed)
     texts, datas = seeds()
     accepted, failures = [], []
     counts = {"inputs": 0, "accepted": 0, "generated": 0}
-    t0 = time.monotonic()
-    while counts["inputs"] < N:
+    while counts["inputs"] < n:
         kind = rng.randrange(10)
         if kind < 5:
             try:
@@ -230,9 +230,37 @@ def fuzz():
             counts["generated"] += 1
         counts["inputs"] += 1
         counts["accepted"] += check(text, accepted, failures)
+    return counts, accepted, failures
+
+
+@pytest.fixture(scope="module")
+def fuzz():
+    # One stream per CPU (seeds SEED*16+k, so a run is reproducible for a
+    # given KPGEN_FUZZ_JOBS): inputs are independent, and the fuzzer is
+    # the longest of the host tests.
+    jobs = int(os.environ.get("KPGEN_FUZZ_JOBS", min(os.cpu_count() or 1,
+                                                       4)))
+    shares = [N // jobs + (k < N % jobs) for k in range(jobs)]
+    t0 = time.monotonic()
+    if jobs == 1:
+        results = [fuzz_chunk(SEED, N)]
+    else:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.starmap(fuzz_chunk,
+                                   [(SEED * 16 + k, shares[k])
+                                    for k in range(jobs)])
+    counts = {"inputs": 0, "accepted": 0, "generated": 0}
+    accepted, failures = [], []
+    for c, a, f in results:
+        for key in counts:
+            counts[key] += c[key]
+        accepted += a
+        failures += f
     counts["seconds"] = round(time.monotonic() - t0, 1)
+    counts["jobs"] = jobs
     print("\nfuzz: %(inputs)d inputs (%(generated)d generated from the "
-          "grammar), %(accepted)d accepted, %(seconds)s s" % counts)
+          "grammar), %(accepted)d accepted, %(seconds)s s in %(jobs)d "
+          "processes" % counts)
     return counts, accepted, failures
 
 

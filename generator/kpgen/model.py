@@ -102,7 +102,7 @@ def fixed_names(name, up):
         "ack", "msg_desc", "check_bars", "payload_in", "payload_out",
         "dma", "dma_buf", "dma_open", "dma_free", "dma_msg_get",
         "dma_msg_put", "dma_bus", "dma_range", "dma_mask", "dma_alloc",
-        "open_ctx", "ctx")]
+        "open_ctx", "ctx", "bars", "callbacks")]
     return names
 
 

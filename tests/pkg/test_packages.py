@@ -272,7 +272,8 @@ def test_target_modprobes_the_installed_runtime(state, guest):
 def test_project_loads_and_passes_version_and_exact_interrupts(
         state, guest, project):
     proj = project[0]
-    res = guest.run("cd %s && insmod edu_kp.ko && sh kp-bind.sh bind edu "
+    res = guest.run("cd %s && insmod edu_kp.ko && sh "
+                    "/usr/libexec/kp-runtime/kp-bind bind edu "
                     "1234:11e8 && ./edu_diag --script call version" % proj)
     assert res.rc == 0, res.out
     assert res.out.splitlines()[-4:] == [

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.target
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
+# the script `make load` and `make unload` run (the runtime's)
+KP_BIND = os.path.join(REPO, "runtime", "kp-bind")
 N = 2000
 
 
@@ -89,14 +91,15 @@ def test_diag_says_why_it_cannot_open(target, project):
                          r"uio_pci_generic: `make load` rebinds it to edu",
                          res.out), res.out
         # what `make load` and `make unload` run
-        res = target.run("cd %s && sh kp-bind.sh bind edu 1234:11e8" % proj)
+        res = target.run("cd %s && sh %s bind edu 1234:11e8"
+                         % (proj, KP_BIND))
         assert res.rc == 0, res.out
         assert re.fullmatch(r"0000:\S+: bound to edu \(taken from "
                             r"uio_pci_generic: `make unload` gives it "
                             r"back\)\n", res.out), res.out
         assert diag(target, proj, "call version").rc == 0
-        res = target.run("cd %s && sh kp-bind.sh unbind edu 1234:11e8 "
-                         "edu_kp" % proj)
+        res = target.run("cd %s && sh %s unbind edu 1234:11e8 edu_kp"
+                         % (proj, KP_BIND))
         assert res.rc == 0, res.out
         assert re.fullmatch(r"0000:\S+: given back to uio_pci_generic\n",
                             res.out), res.out

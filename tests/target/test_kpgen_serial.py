@@ -2,7 +2,7 @@
 pci-serial (a 16550 UART, 8-byte I/O BAR0, INTx), described in
 tests/target/serial/uart.yaml, generated, built for the target by
 default, and run there.  The in-kernel `serial` driver owns the device
-until the generated `make load` (kp-bind.sh) takes it, and gets it back
+until the generated `make load` (the runtime's kp-bind) takes it, and gets it back
 on `make unload`.  Interrupts are raised on demand by toggling IER's
 "THR empty" enable and acknowledged by reading IIR, in both styles:
 
@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.target, pytest.mark.extended]
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SERIAL = os.path.join(REPO, "tests", "target", "serial")
+KP_BIND = os.path.join(REPO, "runtime", "kp-bind")
 QEMU_ARGS = ["-chardev", "null,id=kpuart", "-device",
              "pci-serial,chardev=kpuart"]
 ID = "1b36:0002"
@@ -119,11 +120,11 @@ def load(guest, proj):
     guest.run("grep -q '^kp_runtime ' /proc/modules || insmod "
               "runtime/kernel/kp_runtime.ko", check=True)
     guest.run("insmod %s/uart_kp.ko" % proj, check=True)
-    return guest.run("cd %s && sh kp-bind.sh bind uart %s" % (proj, ID))
+    return guest.run("cd %s && sh %s bind uart %s" % (proj, KP_BIND, ID))
 
 
 def unload(guest, proj):
-    return guest.run("cd %s && sh kp-bind.sh unbind uart %s uart_kp"
+    return guest.run("cd %s && sh %s unbind uart %s uart_kp"
                      % (proj, ID))
 
 
@@ -149,7 +150,7 @@ def test_serial_owns_the_uart_until_make_load_takes_it(guest, projects):
         "but no device is bound to it" in res.out
     assert "%s (%s) is owned by driver serial: `make load` rebinds it to " \
         "uart" % (bdf(guest), ID) in res.out
-    res = guest.run("cd %s && sh kp-bind.sh bind uart %s" % (proj, ID))
+    res = guest.run("cd %s && sh %s bind uart %s" % (proj, KP_BIND, ID))
     assert (res.rc, res.out) == (0, "%s: bound to uart (taken from serial: "
                                  "`make unload` gives it back)\n"
                                  % bdf(guest))

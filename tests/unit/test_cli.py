@@ -12,7 +12,7 @@ EDU_FILES = [
     ".kpgen/base/edu_plugin.h", ".kpgen/state.json", "Kbuild", "Makefile",
     "README.md", "dkms.conf", "edu_calls.c", "edu_diag.c", "edu_gen.c",
     "edu_gen.h", "edu_msgs.h", "edu_plugin.c", "edu_plugin.h",
-    "edu_regs.h", "kp-bind.sh", "kpgen.yaml"]
+    "edu_regs.h", "kpgen.yaml"]
 
 
 def test_validate_ok(kpgen):
@@ -49,7 +49,7 @@ def test_usage_errors_exit_2(kpgen):
 def test_new_from_description_places_its_user_files(kpgen, tmp_path):
     res = kpgen("new", "--from", EDU, cwd=tmp_path)
     assert res.rc == 0, res
-    assert res.out.startswith("created edu/ (19 files)\n")
+    assert res.out.startswith("created edu/ (18 files)\n")
     assert res.out.endswith("next: cd edu && make   (then `make load`; "
                             "TODO(user) marks your code)\n")
     assert sorted(tree(tmp_path / "edu")) == EDU_FILES

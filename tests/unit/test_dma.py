@@ -13,6 +13,7 @@ from kpgen.render import load_description, render
 
 BASE = "name: mydev\npci: {vendor: 0x1234, device: 0x11e8}\n"
 EDUDMA = REPO / "examples" / "edudma" / "edudma.yaml"
+GLUE = REPO / "runtime" / "include" / "kp" / "kp_glue.h"
 
 
 def desc(text):
@@ -40,32 +41,34 @@ def test_open_sets_the_mask_then_allocates_in_order_and_unwinds():
     opening = between(c, "static BOOL __cdecl KP_mydev_Open", "\n}\n")
     assert opening.split("{\n", 1)[1] == (
         "\tstruct mydev_open_ctx *open;\n\n"
-        "\tif (!mydev_dma_mask(hWD))\n\t\treturn FALSE;\n"
+        "\tif (!kp_glue_check_bars(hWD, NULL, 0) ||\n"
+        "\t    !kp_glue_dma_mask(hWD, MYDEV_DMA_MASK_BITS))\n"
+        "\t\treturn FALSE;\n"
         "\topen = calloc(1, sizeof(*open));\n\tif (!open)\n"
         "\t\treturn FALSE;\n\topen->hWD = hWD;\n"
-        "\tif (!mydev_dma_alloc(hWD, &open->dma.ring,\n"
-        "\t\t\t     MYDEV_DMA_RING_SIZE, \"ring\"))\n\t\tgoto free_open;\n"
-        "\tif (!mydev_dma_alloc(hWD, &open->dma.status,\n"
-        "\t\t\t     MYDEV_DMA_STATUS_SIZE, \"status\"))\n"
+        "\tif (!kp_glue_dma_alloc(hWD, &open->dma.ring,\n"
+        "\t\t\t       MYDEV_DMA_RING_SIZE, \"ring\"))\n\t\tgoto free_open;\n"
+        "\tif (!kp_glue_dma_alloc(hWD, &open->dma.status,\n"
+        "\t\t\t       MYDEV_DMA_STATUS_SIZE, \"status\"))\n"
         "\t\tgoto free_ring;\n"
         "\tif (!mydev_open(hWD, pOpenData, &open->dma, &open->ctx))\n"
         "\t\tgoto free_status;\n"
-        "\tkpOpenCall->funcClose = KP_mydev_Close;\n"
-        "\tkpOpenCall->funcCall = KP_mydev_Call;\n"
-        "\tkpOpenCall->funcEvent = KP_mydev_Event;\n"
+        "\t*kpOpenCall = mydev_callbacks;\n"
         "\t*ppDrvContext = open;\n\treturn TRUE;\n\n"
-        "free_status:\n\tmydev_dma_free(hWD, &open->dma.status);\n"
-        "free_ring:\n\tmydev_dma_free(hWD, &open->dma.ring);\n"
+        "free_status:\n\tkp_glue_dma_free(hWD, &open->dma.status);\n"
+        "free_ring:\n\tkp_glue_dma_free(hWD, &open->dma.ring);\n"
         "free_open:\n\tfree(open);\n\treturn FALSE;")
+    assert "static const KP_OPEN_CALL mydev_callbacks = {\n" \
+        "\tKP_GLUE_CALLS(mydev),\n};\n" in c
     closing = between(c, "static void __cdecl KP_mydev_Close", "\n}\n")
     assert closing.split("{\n", 1)[1] == (
         "\tstruct mydev_open_ctx *open = pDrvContext;\n\n"
         "\tmydev_close(open->ctx);\n"
-        "\tmydev_dma_free(open->hWD, &open->dma.status);\n"
-        "\tmydev_dma_free(open->hWD, &open->dma.ring);\n\tfree(open);")
+        "\tkp_glue_dma_free(open->hWD, &open->dma.status);\n"
+        "\tkp_glue_dma_free(open->hWD, &open->dma.ring);\n\tfree(open);")
     # a second open may meet the first one's user buffers: same mask is ok
-    assert "if (rc == -EBUSY && dma_get_mask(kp_dma_dev(hWD)) ==\n" \
-        "\t    DMA_BIT_MASK(MYDEV_DMA_MASK_BITS))\n\t\trc = 0;\n" in c
+    assert "if (rc == -EBUSY && dma_get_mask(kp_dma_dev(hWD)) == " \
+        "DMA_BIT_MASK(bits))\n\t\trc = 0;\n" in GLUE.read_text()
     msgs = g["mydev_msgs.h"]
     for line in ("#define MYDEV_DMA_MASK_BITS\t\t32\n",
                  "#define MYDEV_DMA_RING_SIZE\t\t0x1000U\t/* plugin buffer "
@@ -88,9 +91,9 @@ def test_open_sets_the_mask_then_allocates_in_order_and_unwinds():
 def test_mask_only_needs_no_open_context():
     g, user = gen("dma: {mask: 64, contiguous: false}\n")
     c = g["mydev_gen.c"]
-    assert "open_ctx" not in c and "mydev_dma_alloc" not in c
-    assert "\tif (!mydev_dma_mask(hWD))\n\t\treturn FALSE;\n" \
-        "\tif (!mydev_open(hWD, pOpenData, &ctx))\n" in c
+    assert "open_ctx" not in c and "dma_alloc" not in c
+    assert "\nKP_GLUE_OPEN(mydev, NULL, 0, MYDEV_DMA_MASK_BITS, " \
+        "mydev_callbacks)\n" in c
     assert "\t.dma_user = 0,\n" in g["mydev_diag.c"]
     assert "ctx->dma" not in user["mydev_plugin.c"]
 
@@ -101,14 +104,9 @@ def test_no_dma_section_no_dma_code():
     assert ".dma_" not in g["mydev_diag.c"]
 
 
-@pytest.mark.parametrize("contig,sg,checks", [
-    (True, False, "\t    !(buf->flags & KP_DMA_F_CONTIG) ||\t"
-     "/* dma.scatter_gather: false */\n"),
-    (False, True, "\t    (buf->flags & KP_DMA_F_CONTIG) ||\t"
-     "/* dma.contiguous: false */\n"),
-    (True, True, "")])
-def test_buffer_messages_check_the_buffer_before_the_handler(contig, sg,
-                                                             checks):
+@pytest.mark.parametrize("contig,sg", [(True, False), (False, True),
+                                       (True, True)])
+def test_buffer_messages_check_the_buffer_before_the_handler(contig, sg):
     g, user = gen("""\
         dma: {mask: 28, contiguous: %s, scatter_gather: %s}
         messages:
@@ -118,18 +116,26 @@ def test_buffer_messages_check_the_buffer_before_the_handler(contig, sg,
             output: [{name: done, type: u32}]
         """ % (str(contig).lower(), str(sg).lower()))
     c = g["mydev_gen.c"]
-    get = between(c, "static const struct kp_dma_buffer *mydev_dma_msg_get",
+    # the checks are kp_glue.h's, given the kinds dma accepts
+    get = between(GLUE.read_text(), "kp_glue_dma_msg_get(HANDLE hWD",
                   "\n}\n")
     assert "\tif (!r->length || r->offset >= buf->size ||\n" \
         "\t    r->length > buf->size - r->offset || (buf->flags & dir) " \
-        "!= dir ||\n" + checks + \
+        "!= dir ||\n" \
+        "\t    !((buf->flags & KP_DMA_F_CONTIG) ? contig : sg) ||\n" \
         "\t    kp_dma_buffer_sync(buf, r->offset, r->length, FALSE)) {\n" \
         "\t\tkp_dma_buffer_put(buf);\n\t\treturn NULL;\n\t}\n" in get
+    msgs = g["mydev_msgs.h"]
+    assert "#define MYDEV_DMA_USER_CONTIG\t\t%d\t" % contig in msgs
+    assert "#define MYDEV_DMA_USER_SG\t\t%d\t" % sg in msgs
+    assert "\nKP_GLUE_CHECK_DMA_RANGE(struct mydev_dma_range);\n" in c
     assert "\tcase MYDEV_MSG_COPY:\n" \
-        "\t\tbuf = mydev_dma_msg_get(kpCall->hKernelPlugIn, msg, dir);\n" \
+        "\t\tbuf = kp_glue_dma_msg_get(kpCall->hKernelPlugIn, msg, dir,\n" \
+        "\t\t\t\t\t  MYDEV_DMA_USER_CONTIG,\n" \
+        "\t\t\t\t\t  MYDEV_DMA_USER_SG);\n" \
         "\t\tif (!buf) {\n\t\t\tres = MYDEV_RES_BAD_BUFFER;\n\t\t\tbreak;\n" \
         "\t\t}\n\t\tres = mydev_on_copy(ctx, msg, buf);\n" \
-        "\t\tmydev_dma_msg_put(buf, msg, dir, res);\n\t\tbreak;\n" in c
+        "\t\tkp_glue_dma_msg_put(buf, msg, dir, res);\n\t\tbreak;\n" in c
     assert "\t\tdir = KP_DMA_FROM_DEVICE;\n" in c
     # the range comes first in the payload, as struct mydev_dma_range says
     msgs = g["mydev_msgs.h"]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import EDU, tree, write
-from kpgen import __version__, render
+from kpgen import __version__, project, render
 
 PING = """\
   - name: ping
@@ -18,7 +18,7 @@ PING = """\
 MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 GENERATED = ["Kbuild", "Makefile", "README.md", "dkms.conf", "edu_diag.c",
              "edu_gen.c", "edu_gen.h", "edu_msgs.h", "edu_regs.h",
-             "kp-bind.sh", ".gitignore"]
+             ".gitignore"]
 USER = ["edu_calls.c", "edu_plugin.c", "edu_plugin.h"]
 
 
@@ -197,6 +197,41 @@ def test_edited_generated_file_is_rewritten_and_kept_aside(kpgen, tmp_path,
                        "version is edu_regs.h.orig)\n")
     assert (proj / "edu_regs.h.orig").read_text() == edited
     assert "/* mine */" not in regs.read_text()
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_project_of_kpgen_0_2_moves_to_the_runtimes_makefile_and_kp_bind(
+        kpgen, tmp_path, edu_text, edited):
+    """kpgen 0.2 generated a whole Makefile and kp-bind.sh into the
+    project; now the Makefile includes the runtime's kpgen-project.mk and
+    calls the runtime's kp-bind: update rewrites the one and deletes the
+    other (keeping an edited copy aside), the user's files untouched."""
+    proj = gen(kpgen, tmp_path, edu_text)
+    new_makefile = (proj / "Makefile").read_text()
+    old = {"Makefile": "# kpgen 0.2's Makefile\nall:\n\tsh kp-bind.sh\n",
+           "kp-bind.sh": "#!/bin/sh\n# kpgen 0.2's kp-bind.sh\n"}
+    st = state(proj)
+    for rel, text in old.items():
+        write(proj / rel, text)
+        st["generated"][rel] = project.sha(text)
+    (proj / ".kpgen/state.json").write_text(project.state_text(st))
+    if edited:
+        write(proj / "kp-bind.sh", old["kp-bind.sh"] + "# mine\n")
+    user = {rel: (proj / rel).read_text() for rel in USER}
+    res = kpgen("update", proj)
+    assert res.rc == 0, res
+    assert res.out == (
+        "  regenerated Makefile\n"
+        + ("  deleted     kp-bind.sh (no longer generated; your edited "
+           "version is kp-bind.sh.orig)\n" if edited else
+           "  deleted     kp-bind.sh (no longer generated)\n"))
+    assert (proj / "Makefile").read_text() == new_makefile
+    assert "\ninclude $(or $(wildcard $(RUNTIME)/kpgen-project.mk)," \
+        in new_makefile
+    assert not (proj / "kp-bind.sh").exists()
+    assert (proj / "kp-bind.sh.orig").exists() == edited
+    assert sorted(state(proj)["generated"]) == sorted(GENERATED)
+    assert {rel: (proj / rel).read_text() for rel in USER} == user
 
 
 def test_update_invalid_description_writes_nothing(kpgen, tmp_path,

@@ -6,57 +6,20 @@
  * update` rewrites it.  KP_Init, the PCI id table and the KP_* callbacks
  * (all static, installed by KP_edu_Open) live here; they check what
  * the description promises (BAR sizes, transfer commands, payload sizes)
- * and call your code in edu_plugin.c and edu_calls.c.
+ * and call your code in edu_plugin.c and edu_calls.c.  What
+ * does not depend on the description is the runtime's kp/kp_glue.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <linux/string.h>
+#include <kp/kp_glue.h>
 
 #include "edu_gen.h"
 
 #define EDU_DRIVER_NAME			"edu"
 
-/* Payloads up to this size are copied through the stack, larger ones malloc'ed */
-#define EDU_SMALL_PAYLOAD	256
-
-/*
- * Copies the caller's payload in: returns the kernel copy (@small or a
- * malloc'ed buffer), or NULL with kpCall->dwResult set.
- */
-static void *edu_payload_in(WD_KERNEL_PLUGIN_CALL *kpCall, BOOL fIsKernelMode,
-			    size_t size, void *small)
-{
-	void *p = size <= EDU_SMALL_PAYLOAD ? small : malloc(size);
-
-	if (kpCall->dwDataSize < size) {
-		kpCall->dwResult = EDU_RES_BAD_SIZE;
-		p = NULL;
-	} else if (!p) {
-		kpCall->dwResult = EDU_RES_ERROR;
-	} else if (size && COPY_FROM_USER_OR_KERNEL(p, kpCall->pData, size,
-						    fIsKernelMode)) {
-		kpCall->dwResult = EDU_RES_FAULT;
-	} else {
-		return p;
-	}
-	if (p && p != small)
-		free(p);
-	return NULL;
-}
-
-/* Copies the payload back, frees it and sets the handler's result. */
-static void edu_payload_out(WD_KERNEL_PLUGIN_CALL *kpCall, BOOL fIsKernelMode,
-			    void *p, size_t size, void *small, DWORD res)
-{
-	if (size && COPY_TO_USER_OR_KERNEL(kpCall->pData, p, size,
-					   fIsKernelMode))
-		res = EDU_RES_FAULT;
-	if (p != small)
-		free(p);
-	kpCall->dwResult = res;
-}
+KP_GLUE_CHECK_RESULTS(EDU);
 
 /*
  * KP_Call: the messages of the description.  pData is the kernel copy of
@@ -66,8 +29,8 @@ static void __cdecl KP_edu_Call(PVOID pDrvContext,
 				WD_KERNEL_PLUGIN_CALL *kpCall,
 				BOOL fIsKernelMode)
 {
-	struct edu_drv_ctx *ctx = pDrvContext;
-	u64 small[EDU_SMALL_PAYLOAD / sizeof(u64)];
+	struct edu_drv_ctx *ctx = KP_GLUE_SAME_CTX(pDrvContext);
+	u64 small[KP_GLUE_SMALL_PAYLOAD / sizeof(u64)];
 	size_t size;
 	void *msg;
 	DWORD res;
@@ -86,7 +49,7 @@ static void __cdecl KP_edu_Call(PVOID pDrvContext,
 		kpCall->dwResult = EDU_RES_UNKNOWN_MESSAGE;
 		return;
 	}
-	msg = edu_payload_in(kpCall, fIsKernelMode, size, small);
+	msg = kp_glue_payload_in(kpCall, fIsKernelMode, size, small);
 	if (!msg)
 		return;
 	switch (kpCall->dwMessage) {
@@ -103,162 +66,40 @@ static void __cdecl KP_edu_Call(PVOID pDrvContext,
 		res = EDU_RES_UNKNOWN_MESSAGE;	/* not reached */
 		break;
 	}
-	edu_payload_out(kpCall, fIsKernelMode, msg, size, small, res);
+	kp_glue_payload_out(kpCall, fIsKernelMode, msg, size, small, res);
 }
 
-/*
- * KP_IntEnable.  With EDU_INT_F_TRANS_ACK the application asks the
- * runtime to acknowledge through transfer commands; refuse when it passed
- * none, as a level interrupt nobody acknowledges would storm.
- */
-static BOOL __cdecl KP_edu_IntEnable(PVOID pDrvContext,
-				     WD_KERNEL_PLUGIN_CALL *kpCall,
-				     PVOID *ppIntContext)
-{
-	struct edu_int_enable opts = { 0 };
-	struct edu_int_ctx *ictx = NULL;
-	BOOL trans_ack;
+KP_GLUE_INTERRUPTS(edu, EDU, KP_GLUE_SAME_CTX)
 
-	if (kpCall->pData && kpCall->dwDataSize >= sizeof(opts) &&
-	    COPY_FROM_USER_OR_KERNEL(&opts, kpCall->pData, sizeof(opts),
-				     FALSE)) {
-		kpCall->dwResult = EDU_RES_FAULT;
-		return FALSE;
-	}
-	trans_ack = !!(opts.flags & EDU_INT_F_TRANS_ACK);
-	if (trans_ack && !kp_int_trans_count(kpCall->hKernelPlugIn)) {
-		pr_warn_ratelimited("TRANS_ACK without transfer commands: refused\n");
-		kpCall->dwResult = EDU_RES_NO_TRANS_CMDS;
-		return FALSE;
-	}
-	if (!edu_irq_enable(pDrvContext, trans_ack, &ictx))
-		return FALSE;
-	kpCall->dwResult = EDU_RES_OK;
-	*ppIntContext = ictx;
-	return TRUE;
-}
+KP_GLUE_EVENT(edu, KP_GLUE_SAME_CTX)
+KP_GLUE_CLOSE(edu)
 
-static void __cdecl KP_edu_IntDisable(PVOID pIntContext)
-{
-	edu_irq_disable(pIntContext);
-}
+/* What KP_edu_Open installs */
+static const KP_OPEN_CALL edu_callbacks = {
+	KP_GLUE_CALLS(edu),
+	KP_GLUE_INTERRUPT_CALLS(edu),
+	/* interrupts.dpc_at_irql: the DPC hooks are hard-IRQ safe */
+	.dwOptions = KP_OPT_DPC_AT_IRQL,
+};
 
-static BOOL __cdecl KP_edu_IntAtIrql(PVOID pIntContext, BOOL *pfIsMyInterrupt)
-{
-	return edu_irq(pIntContext, pfIsMyInterrupt);
-}
-
-static DWORD __cdecl KP_edu_IntAtDpc(PVOID pIntContext, DWORD dwCount)
-{
-	return edu_dpc(pIntContext, dwCount);
-}
-
-static BOOL __cdecl KP_edu_IntAtIrqlMSI(PVOID pIntContext, ULONG dwLastMessage,
-					DWORD dwReserved)
-{
-	return edu_irq_msi(pIntContext, dwLastMessage);
-}
-
-static DWORD __cdecl KP_edu_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
-					ULONG dwLastMessage, DWORD dwReserved)
-{
-	return edu_dpc_msi(pIntContext, dwCount, dwLastMessage);
-}
-
-static BOOL __cdecl KP_edu_Event(PVOID pDrvContext, WD_EVENT *wd_event)
-{
-	return edu_event(pDrvContext, wd_event);
-}
-
-static void __cdecl KP_edu_Close(PVOID pDrvContext)
-{
-	edu_close(pDrvContext);
-}
-
-/*
- * Every described BAR must be present and at least as large as `size`
- * and as the end of its highest register: the accessors in edu_gen.h
- * (some run in hard IRQ) then never leave the mapping.
- */
-static BOOL edu_check_bars(HANDLE hWD)
-{
-	static const struct {
-		int bar;
-		resource_size_t need;
-		const char *name;
-	} bars[] = {
-		{ EDU_BAR_MMIO, EDU_BAR_MMIO_SIZE, "mmio" },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(bars); i++) {
-		if (!kp_bar(hWD, bars[i].bar)) {
-			pr_err("BAR%d (%s) is missing\n", bars[i].bar,
-			       bars[i].name);
-			return FALSE;
-		}
-		if (kp_bar_size(hWD, bars[i].bar) < bars[i].need) {
-			pr_err("BAR%d (%s) is smaller than %llu bytes\n",
-			       bars[i].bar, bars[i].name,
-			       (unsigned long long)bars[i].need);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
+/* The BARs KP_Open checks: present, and at least this large */
+static const struct kp_glue_bar edu_bars[] = {
+	{ EDU_BAR_MMIO, EDU_BAR_MMIO_SIZE, "mmio" },
+};
 
 /*
  * KP_Open: KP_PLUGIN_OPEN on /dev/kp/edu<n>.  Checks the BARs, lets
  * edu_open() allocate the per-open state and installs the callbacks.
  */
-static BOOL __cdecl KP_edu_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
-				PVOID pOpenData, PVOID *ppDrvContext)
-{
-	struct edu_drv_ctx *ctx = NULL;
-
-	if (!edu_check_bars(hWD))
-		return FALSE;
-	if (!edu_open(hWD, pOpenData, &ctx))
-		return FALSE;
-	kpOpenCall->funcClose = KP_edu_Close;
-	kpOpenCall->funcCall = KP_edu_Call;
-	kpOpenCall->funcEvent = KP_edu_Event;
-	kpOpenCall->funcIntEnable = KP_edu_IntEnable;
-	kpOpenCall->funcIntDisable = KP_edu_IntDisable;
-	kpOpenCall->funcIntAtIrql = KP_edu_IntAtIrql;
-	kpOpenCall->funcIntAtDpc = KP_edu_IntAtDpc;
-	kpOpenCall->funcIntAtIrqlMSI = KP_edu_IntAtIrqlMSI;
-	kpOpenCall->funcIntAtDpcMSI = KP_edu_IntAtDpcMSI;
-	/* interrupts.dpc_at_irql: the DPC hooks are hard-IRQ safe */
-	kpOpenCall->dwOptions = KP_OPT_DPC_AT_IRQL;
-	*ppDrvContext = ctx;
-	return TRUE;
-}
-
-/*
- * KP_Init: called once when the module registers with kp_runtime.ko.
- * Sets the driver name (/dev/kp/edu<n>) and KP_edu_Open.
- */
-BOOL __cdecl KP_Init(KP_INIT *kpInit)
-{
-	if (kpInit->dwVerWD != WD_VER) {
-		pr_err("built for runtime version %d, loaded into %u\n",
-		       WD_VER, kpInit->dwVerWD);
-		return FALSE;
-	}
-	kpInit->funcOpen = KP_edu_Open;
-	strscpy(kpInit->cDriverName, EDU_DRIVER_NAME,
-		sizeof(kpInit->cDriverName));
-	return TRUE;
-}
+KP_GLUE_OPEN(edu, edu_bars, ARRAY_SIZE(edu_bars), 0, edu_callbacks)
 
 static const struct pci_device_id edu_pci_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8) },
 	{ 0 }
 };
-MODULE_DEVICE_TABLE(pci, edu_pci_ids);
 
-KP_PLUGIN_INIT(KP_Init, edu_pci_ids);
+/* KP_Init (the driver name, KP_edu_Open) and the registration */
+KP_GLUE_PLUGIN(edu, EDU_DRIVER_NAME, edu_pci_ids);
 
 MODULE_DESCRIPTION("Kernel PlugIn for the QEMU edu educational device");
 MODULE_VERSION("0.1");

@@ -6,17 +6,21 @@
  * update` rewrites it.  KP_Init, the PCI id table and the KP_* callbacks
  * (all static, installed by KP_edudma_Open) live here; they check what
  * the description promises (BAR sizes, transfer commands, payload sizes)
- * and call your code in edudma_plugin.c and edudma_calls.c.
+ * and call your code in edudma_plugin.c and edudma_calls.c.  What
+ * does not depend on the description is the runtime's kp/kp_glue.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <linux/string.h>
+#include <kp/kp_glue.h>
 
 #include "edudma_gen.h"
 
 #define EDUDMA_DRIVER_NAME		"edudma"
+
+KP_GLUE_CHECK_RESULTS(EDUDMA);
+KP_GLUE_CHECK_DMA_RANGE(struct edudma_dma_range);
 
 /* An open: your context and the plugin's DMA buffers (dma.buffers) */
 struct edudma_open_ctx {
@@ -30,83 +34,6 @@ static struct edudma_drv_ctx *edudma_ctx(PVOID pDrvContext)
 	return ((struct edudma_open_ctx *)pDrvContext)->ctx;
 }
 
-/* Payloads up to this size are copied through the stack, larger ones malloc'ed */
-#define EDUDMA_SMALL_PAYLOAD	256
-
-/*
- * Copies the caller's payload in: returns the kernel copy (@small or a
- * malloc'ed buffer), or NULL with kpCall->dwResult set.
- */
-static void *edudma_payload_in(WD_KERNEL_PLUGIN_CALL *kpCall,
-			       BOOL fIsKernelMode, size_t size, void *small)
-{
-	void *p = size <= EDUDMA_SMALL_PAYLOAD ? small : malloc(size);
-
-	if (kpCall->dwDataSize < size) {
-		kpCall->dwResult = EDUDMA_RES_BAD_SIZE;
-		p = NULL;
-	} else if (!p) {
-		kpCall->dwResult = EDUDMA_RES_ERROR;
-	} else if (size && COPY_FROM_USER_OR_KERNEL(p, kpCall->pData, size,
-						    fIsKernelMode)) {
-		kpCall->dwResult = EDUDMA_RES_FAULT;
-	} else {
-		return p;
-	}
-	if (p && p != small)
-		free(p);
-	return NULL;
-}
-
-/* Copies the payload back, frees it and sets the handler's result. */
-static void edudma_payload_out(WD_KERNEL_PLUGIN_CALL *kpCall,
-			       BOOL fIsKernelMode, void *p, size_t size,
-			       void *small, DWORD res)
-{
-	if (size && COPY_TO_USER_OR_KERNEL(kpCall->pData, p, size,
-					   fIsKernelMode))
-		res = EDUDMA_RES_FAULT;
-	if (p != small)
-		free(p);
-	kpCall->dwResult = res;
-}
-
-/*
- * The user buffer of a message with `buffer`: [offset, offset + length)
- * of buffer `handle` of this open.  NULL (the message fails with
- * EDUDMA_RES_BAD_BUFFER) unless the range lies in the buffer, it was
- * locked for what the device does (@dir) and dma accepts its kind; else
- * a reference, with the range synced for the device.
- */
-static const struct kp_dma_buffer *edudma_dma_msg_get(HANDLE hWD,
-						      const void *msg,
-						      DWORD dir)
-{
-	const struct edudma_dma_range *r = msg;
-	const struct kp_dma_buffer *buf = kp_dma_buffer_get(hWD, r->handle);
-
-	if (!buf)
-		return NULL;
-	if (!r->length || r->offset >= buf->size ||
-	    r->length > buf->size - r->offset || (buf->flags & dir) != dir ||
-	    kp_dma_buffer_sync(buf, r->offset, r->length, FALSE)) {
-		kp_dma_buffer_put(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-/* After the handler: the range goes back to the CPU if the device wrote it. */
-static void edudma_dma_msg_put(const struct kp_dma_buffer *buf, const void *msg,
-			       DWORD dir, DWORD res)
-{
-	const struct edudma_dma_range *r = msg;
-
-	if (res == EDUDMA_RES_OK && (dir & KP_DMA_FROM_DEVICE))
-		kp_dma_buffer_sync(buf, r->offset, r->length, TRUE);
-	kp_dma_buffer_put(buf);
-}
-
 /*
  * KP_Call: the messages of the description.  pData is the kernel copy of
  * the caller's buffer (kpCall->dwDataSize bytes).
@@ -116,7 +43,7 @@ static void __cdecl KP_edudma_Call(PVOID pDrvContext,
 				   BOOL fIsKernelMode)
 {
 	struct edudma_drv_ctx *ctx = edudma_ctx(pDrvContext);
-	u64 small[EDUDMA_SMALL_PAYLOAD / sizeof(u64)];
+	u64 small[KP_GLUE_SMALL_PAYLOAD / sizeof(u64)];
 	const struct kp_dma_buffer *buf;
 	DWORD dir = 0;
 	size_t size;
@@ -143,27 +70,31 @@ static void __cdecl KP_edudma_Call(PVOID pDrvContext,
 		kpCall->dwResult = EDUDMA_RES_UNKNOWN_MESSAGE;
 		return;
 	}
-	msg = edudma_payload_in(kpCall, fIsKernelMode, size, small);
+	msg = kp_glue_payload_in(kpCall, fIsKernelMode, size, small);
 	if (!msg)
 		return;
 	switch (kpCall->dwMessage) {
 	case EDUDMA_MSG_TO_EDU:
-		buf = edudma_dma_msg_get(kpCall->hKernelPlugIn, msg, dir);
+		buf = kp_glue_dma_msg_get(kpCall->hKernelPlugIn, msg, dir,
+					  EDUDMA_DMA_USER_CONTIG,
+					  EDUDMA_DMA_USER_SG);
 		if (!buf) {
 			res = EDUDMA_RES_BAD_BUFFER;
 			break;
 		}
 		res = edudma_on_to_edu(ctx, msg, buf);
-		edudma_dma_msg_put(buf, msg, dir, res);
+		kp_glue_dma_msg_put(buf, msg, dir, res);
 		break;
 	case EDUDMA_MSG_FROM_EDU:
-		buf = edudma_dma_msg_get(kpCall->hKernelPlugIn, msg, dir);
+		buf = kp_glue_dma_msg_get(kpCall->hKernelPlugIn, msg, dir,
+					  EDUDMA_DMA_USER_CONTIG,
+					  EDUDMA_DMA_USER_SG);
 		if (!buf) {
 			res = EDUDMA_RES_BAD_BUFFER;
 			break;
 		}
 		res = edudma_on_from_edu(ctx, msg, buf);
-		edudma_dma_msg_put(buf, msg, dir, res);
+		kp_glue_dma_msg_put(buf, msg, dir, res);
 		break;
 	case EDUDMA_MSG_SELFTEST:
 		res = edudma_on_selftest(ctx, msg);
@@ -172,93 +103,12 @@ static void __cdecl KP_edudma_Call(PVOID pDrvContext,
 		res = EDUDMA_RES_UNKNOWN_MESSAGE;	/* not reached */
 		break;
 	}
-	edudma_payload_out(kpCall, fIsKernelMode, msg, size, small, res);
+	kp_glue_payload_out(kpCall, fIsKernelMode, msg, size, small, res);
 }
 
-/*
- * KP_IntEnable.  With EDUDMA_INT_F_TRANS_ACK the application asks the
- * runtime to acknowledge through transfer commands; refuse when it passed
- * none, as a level interrupt nobody acknowledges would storm.
- */
-static BOOL __cdecl KP_edudma_IntEnable(PVOID pDrvContext,
-					WD_KERNEL_PLUGIN_CALL *kpCall,
-					PVOID *ppIntContext)
-{
-	struct edudma_int_enable opts = { 0 };
-	struct edudma_int_ctx *ictx = NULL;
-	BOOL trans_ack;
+KP_GLUE_INTERRUPTS(edudma, EDUDMA, edudma_ctx)
 
-	if (kpCall->pData && kpCall->dwDataSize >= sizeof(opts) &&
-	    COPY_FROM_USER_OR_KERNEL(&opts, kpCall->pData, sizeof(opts),
-				     FALSE)) {
-		kpCall->dwResult = EDUDMA_RES_FAULT;
-		return FALSE;
-	}
-	trans_ack = !!(opts.flags & EDUDMA_INT_F_TRANS_ACK);
-	if (trans_ack && !kp_int_trans_count(kpCall->hKernelPlugIn)) {
-		pr_warn_ratelimited("TRANS_ACK without transfer commands: refused\n");
-		kpCall->dwResult = EDUDMA_RES_NO_TRANS_CMDS;
-		return FALSE;
-	}
-	if (!edudma_irq_enable(edudma_ctx(pDrvContext), trans_ack, &ictx))
-		return FALSE;
-	kpCall->dwResult = EDUDMA_RES_OK;
-	*ppIntContext = ictx;
-	return TRUE;
-}
-
-static void __cdecl KP_edudma_IntDisable(PVOID pIntContext)
-{
-	edudma_irq_disable(pIntContext);
-}
-
-static BOOL __cdecl KP_edudma_IntAtIrql(PVOID pIntContext,
-					BOOL *pfIsMyInterrupt)
-{
-	return edudma_irq(pIntContext, pfIsMyInterrupt);
-}
-
-static DWORD __cdecl KP_edudma_IntAtDpc(PVOID pIntContext, DWORD dwCount)
-{
-	return edudma_dpc(pIntContext, dwCount);
-}
-
-static BOOL __cdecl KP_edudma_IntAtIrqlMSI(PVOID pIntContext,
-					   ULONG dwLastMessage,
-					   DWORD dwReserved)
-{
-	return edudma_irq_msi(pIntContext, dwLastMessage);
-}
-
-static DWORD __cdecl KP_edudma_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
-					   ULONG dwLastMessage,
-					   DWORD dwReserved)
-{
-	return edudma_dpc_msi(pIntContext, dwCount, dwLastMessage);
-}
-
-static BOOL __cdecl KP_edudma_Event(PVOID pDrvContext, WD_EVENT *wd_event)
-{
-	return edudma_event(edudma_ctx(pDrvContext), wd_event);
-}
-
-static BOOL edudma_dma_alloc(HANDLE hWD, struct edudma_dma_buf *b,
-			     size_t size, const char *what)
-{
-	b->va = kp_dma_alloc_coherent(hWD, size, &b->bus);
-	if (!b->va) {
-		pr_err("cannot allocate DMA buffer %s (%zu bytes)\n", what, size);
-		return FALSE;
-	}
-	b->size = size;
-	return TRUE;
-}
-
-static void edudma_dma_free(HANDLE hWD, struct edudma_dma_buf *b)
-{
-	kp_dma_free_coherent(hWD, b->size, b->va, b->bus);
-	b->va = NULL;
-}
+KP_GLUE_EVENT(edudma, edudma_ctx)
 
 /*
  * KP_Close (also on device removal, after KP_Event(WD_REMOVE) and before
@@ -270,58 +120,22 @@ static void __cdecl KP_edudma_Close(PVOID pDrvContext)
 	struct edudma_open_ctx *open = pDrvContext;
 
 	edudma_close(open->ctx);
-	edudma_dma_free(open->hWD, &open->dma.bounce);
+	kp_glue_dma_free(open->hWD, &open->dma.bounce);
 	free(open);
 }
 
-/*
- * dma.mask, set before this open has buffers.  Another open of the device
- * may hold user buffers already (-EBUSY): the mask it set is then ours.
- */
-static BOOL edudma_dma_mask(HANDLE hWD)
-{
-	int rc = kp_dma_set_mask(hWD, EDUDMA_DMA_MASK_BITS);
+/* What KP_edudma_Open installs */
+static const KP_OPEN_CALL edudma_callbacks = {
+	KP_GLUE_CALLS(edudma),
+	KP_GLUE_INTERRUPT_CALLS(edudma),
+	/* interrupts.dpc_at_irql: the DPC hooks are hard-IRQ safe */
+	.dwOptions = KP_OPT_DPC_AT_IRQL,
+};
 
-	if (rc == -EBUSY && dma_get_mask(kp_dma_dev(hWD)) ==
-	    DMA_BIT_MASK(EDUDMA_DMA_MASK_BITS))
-		rc = 0;
-	if (rc)
-		pr_err("cannot set a %d-bit DMA mask: %d\n",
-		       EDUDMA_DMA_MASK_BITS, rc);
-	return !rc;
-}
-
-/*
- * Every described BAR must be present and at least as large as `size`
- * and as the end of its highest register: the accessors in edudma_gen.h
- * (some run in hard IRQ) then never leave the mapping.
- */
-static BOOL edudma_check_bars(HANDLE hWD)
-{
-	static const struct {
-		int bar;
-		resource_size_t need;
-		const char *name;
-	} bars[] = {
-		{ EDUDMA_BAR_MMIO, EDUDMA_BAR_MMIO_SIZE, "mmio" },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(bars); i++) {
-		if (!kp_bar(hWD, bars[i].bar)) {
-			pr_err("BAR%d (%s) is missing\n", bars[i].bar,
-			       bars[i].name);
-			return FALSE;
-		}
-		if (kp_bar_size(hWD, bars[i].bar) < bars[i].need) {
-			pr_err("BAR%d (%s) is smaller than %llu bytes\n",
-			       bars[i].bar, bars[i].name,
-			       (unsigned long long)bars[i].need);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
+/* The BARs KP_Open checks: present, and at least this large */
+static const struct kp_glue_bar edudma_bars[] = {
+	{ EDUDMA_BAR_MMIO, EDUDMA_BAR_MMIO_SIZE, "mmio" },
+};
 
 /*
  * KP_Open: KP_PLUGIN_OPEN on /dev/kp/edudma<n>.  Checks the BARs, lets
@@ -332,64 +146,36 @@ static BOOL __cdecl KP_edudma_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
 {
 	struct edudma_open_ctx *open;
 
-	if (!edudma_check_bars(hWD))
-		return FALSE;
-	if (!edudma_dma_mask(hWD))
+	if (!kp_glue_check_bars(hWD, edudma_bars, ARRAY_SIZE(edudma_bars)) ||
+	    !kp_glue_dma_mask(hWD, EDUDMA_DMA_MASK_BITS))
 		return FALSE;
 	open = calloc(1, sizeof(*open));
 	if (!open)
 		return FALSE;
 	open->hWD = hWD;
-	if (!edudma_dma_alloc(hWD, &open->dma.bounce,
-			      EDUDMA_DMA_BOUNCE_SIZE, "bounce"))
+	if (!kp_glue_dma_alloc(hWD, &open->dma.bounce,
+			       EDUDMA_DMA_BOUNCE_SIZE, "bounce"))
 		goto free_open;
 	if (!edudma_open(hWD, pOpenData, &open->dma, &open->ctx))
 		goto free_bounce;
-	kpOpenCall->funcClose = KP_edudma_Close;
-	kpOpenCall->funcCall = KP_edudma_Call;
-	kpOpenCall->funcEvent = KP_edudma_Event;
-	kpOpenCall->funcIntEnable = KP_edudma_IntEnable;
-	kpOpenCall->funcIntDisable = KP_edudma_IntDisable;
-	kpOpenCall->funcIntAtIrql = KP_edudma_IntAtIrql;
-	kpOpenCall->funcIntAtDpc = KP_edudma_IntAtDpc;
-	kpOpenCall->funcIntAtIrqlMSI = KP_edudma_IntAtIrqlMSI;
-	kpOpenCall->funcIntAtDpcMSI = KP_edudma_IntAtDpcMSI;
-	/* interrupts.dpc_at_irql: the DPC hooks are hard-IRQ safe */
-	kpOpenCall->dwOptions = KP_OPT_DPC_AT_IRQL;
+	*kpOpenCall = edudma_callbacks;
 	*ppDrvContext = open;
 	return TRUE;
 
 free_bounce:
-	edudma_dma_free(hWD, &open->dma.bounce);
+	kp_glue_dma_free(hWD, &open->dma.bounce);
 free_open:
 	free(open);
 	return FALSE;
-}
-
-/*
- * KP_Init: called once when the module registers with kp_runtime.ko.
- * Sets the driver name (/dev/kp/edudma<n>) and KP_edudma_Open.
- */
-BOOL __cdecl KP_Init(KP_INIT *kpInit)
-{
-	if (kpInit->dwVerWD != WD_VER) {
-		pr_err("built for runtime version %d, loaded into %u\n",
-		       WD_VER, kpInit->dwVerWD);
-		return FALSE;
-	}
-	kpInit->funcOpen = KP_edudma_Open;
-	strscpy(kpInit->cDriverName, EDUDMA_DRIVER_NAME,
-		sizeof(kpInit->cDriverName));
-	return TRUE;
 }
 
 static const struct pci_device_id edudma_pci_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8) },
 	{ 0 }
 };
-MODULE_DEVICE_TABLE(pci, edudma_pci_ids);
 
-KP_PLUGIN_INIT(KP_Init, edudma_pci_ids);
+/* KP_Init (the driver name, KP_edudma_Open) and the registration */
+KP_GLUE_PLUGIN(edudma, EDUDMA_DRIVER_NAME, edudma_pci_ids);
 
 MODULE_DESCRIPTION("Kernel PlugIn for the QEMU edu device with its DMA engine");
 MODULE_VERSION("0.1");

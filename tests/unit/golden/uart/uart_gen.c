@@ -6,57 +6,20 @@
  * update` rewrites it.  KP_Init, the PCI id table and the KP_* callbacks
  * (all static, installed by KP_uart_Open) live here; they check what
  * the description promises (BAR sizes, transfer commands, payload sizes)
- * and call your code in uart_plugin.c and uart_calls.c.
+ * and call your code in uart_plugin.c and uart_calls.c.  What
+ * does not depend on the description is the runtime's kp/kp_glue.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <linux/string.h>
+#include <kp/kp_glue.h>
 
 #include "uart_gen.h"
 
 #define UART_DRIVER_NAME		"uart"
 
-/* Payloads up to this size are copied through the stack, larger ones malloc'ed */
-#define UART_SMALL_PAYLOAD	256
-
-/*
- * Copies the caller's payload in: returns the kernel copy (@small or a
- * malloc'ed buffer), or NULL with kpCall->dwResult set.
- */
-static void *uart_payload_in(WD_KERNEL_PLUGIN_CALL *kpCall, BOOL fIsKernelMode,
-			     size_t size, void *small)
-{
-	void *p = size <= UART_SMALL_PAYLOAD ? small : malloc(size);
-
-	if (kpCall->dwDataSize < size) {
-		kpCall->dwResult = UART_RES_BAD_SIZE;
-		p = NULL;
-	} else if (!p) {
-		kpCall->dwResult = UART_RES_ERROR;
-	} else if (size && COPY_FROM_USER_OR_KERNEL(p, kpCall->pData, size,
-						    fIsKernelMode)) {
-		kpCall->dwResult = UART_RES_FAULT;
-	} else {
-		return p;
-	}
-	if (p && p != small)
-		free(p);
-	return NULL;
-}
-
-/* Copies the payload back, frees it and sets the handler's result. */
-static void uart_payload_out(WD_KERNEL_PLUGIN_CALL *kpCall, BOOL fIsKernelMode,
-			     void *p, size_t size, void *small, DWORD res)
-{
-	if (size && COPY_TO_USER_OR_KERNEL(kpCall->pData, p, size,
-					   fIsKernelMode))
-		res = UART_RES_FAULT;
-	if (p != small)
-		free(p);
-	kpCall->dwResult = res;
-}
+KP_GLUE_CHECK_RESULTS(UART);
 
 /*
  * KP_Call: the messages of the description.  pData is the kernel copy of
@@ -66,8 +29,8 @@ static void __cdecl KP_uart_Call(PVOID pDrvContext,
 				 WD_KERNEL_PLUGIN_CALL *kpCall,
 				 BOOL fIsKernelMode)
 {
-	struct uart_drv_ctx *ctx = pDrvContext;
-	u64 small[UART_SMALL_PAYLOAD / sizeof(u64)];
+	struct uart_drv_ctx *ctx = KP_GLUE_SAME_CTX(pDrvContext);
+	u64 small[KP_GLUE_SMALL_PAYLOAD / sizeof(u64)];
 	size_t size;
 	void *msg;
 	DWORD res;
@@ -80,7 +43,7 @@ static void __cdecl KP_uart_Call(PVOID pDrvContext,
 		kpCall->dwResult = UART_RES_UNKNOWN_MESSAGE;
 		return;
 	}
-	msg = uart_payload_in(kpCall, fIsKernelMode, size, small);
+	msg = kp_glue_payload_in(kpCall, fIsKernelMode, size, small);
 	if (!msg)
 		return;
 	switch (kpCall->dwMessage) {
@@ -91,162 +54,40 @@ static void __cdecl KP_uart_Call(PVOID pDrvContext,
 		res = UART_RES_UNKNOWN_MESSAGE;	/* not reached */
 		break;
 	}
-	uart_payload_out(kpCall, fIsKernelMode, msg, size, small, res);
+	kp_glue_payload_out(kpCall, fIsKernelMode, msg, size, small, res);
 }
 
-/*
- * KP_IntEnable.  With UART_INT_F_TRANS_ACK the application asks the
- * runtime to acknowledge through transfer commands; refuse when it passed
- * none, as a level interrupt nobody acknowledges would storm.
- */
-static BOOL __cdecl KP_uart_IntEnable(PVOID pDrvContext,
-				      WD_KERNEL_PLUGIN_CALL *kpCall,
-				      PVOID *ppIntContext)
-{
-	struct uart_int_enable opts = { 0 };
-	struct uart_int_ctx *ictx = NULL;
-	BOOL trans_ack;
+KP_GLUE_INTERRUPTS(uart, UART, KP_GLUE_SAME_CTX)
 
-	if (kpCall->pData && kpCall->dwDataSize >= sizeof(opts) &&
-	    COPY_FROM_USER_OR_KERNEL(&opts, kpCall->pData, sizeof(opts),
-				     FALSE)) {
-		kpCall->dwResult = UART_RES_FAULT;
-		return FALSE;
-	}
-	trans_ack = !!(opts.flags & UART_INT_F_TRANS_ACK);
-	if (trans_ack && !kp_int_trans_count(kpCall->hKernelPlugIn)) {
-		pr_warn_ratelimited("TRANS_ACK without transfer commands: refused\n");
-		kpCall->dwResult = UART_RES_NO_TRANS_CMDS;
-		return FALSE;
-	}
-	if (!uart_irq_enable(pDrvContext, trans_ack, &ictx))
-		return FALSE;
-	kpCall->dwResult = UART_RES_OK;
-	*ppIntContext = ictx;
-	return TRUE;
-}
+KP_GLUE_EVENT(uart, KP_GLUE_SAME_CTX)
+KP_GLUE_CLOSE(uart)
 
-static void __cdecl KP_uart_IntDisable(PVOID pIntContext)
-{
-	uart_irq_disable(pIntContext);
-}
+/* What KP_uart_Open installs */
+static const KP_OPEN_CALL uart_callbacks = {
+	KP_GLUE_CALLS(uart),
+	KP_GLUE_INTERRUPT_CALLS(uart),
+	/* interrupts.dpc_at_irql: the DPC hooks are hard-IRQ safe */
+	.dwOptions = KP_OPT_DPC_AT_IRQL,
+};
 
-static BOOL __cdecl KP_uart_IntAtIrql(PVOID pIntContext, BOOL *pfIsMyInterrupt)
-{
-	return uart_irq(pIntContext, pfIsMyInterrupt);
-}
-
-static DWORD __cdecl KP_uart_IntAtDpc(PVOID pIntContext, DWORD dwCount)
-{
-	return uart_dpc(pIntContext, dwCount);
-}
-
-static BOOL __cdecl KP_uart_IntAtIrqlMSI(PVOID pIntContext, ULONG dwLastMessage,
-					 DWORD dwReserved)
-{
-	return uart_irq_msi(pIntContext, dwLastMessage);
-}
-
-static DWORD __cdecl KP_uart_IntAtDpcMSI(PVOID pIntContext, DWORD dwCount,
-					 ULONG dwLastMessage, DWORD dwReserved)
-{
-	return uart_dpc_msi(pIntContext, dwCount, dwLastMessage);
-}
-
-static BOOL __cdecl KP_uart_Event(PVOID pDrvContext, WD_EVENT *wd_event)
-{
-	return uart_event(pDrvContext, wd_event);
-}
-
-static void __cdecl KP_uart_Close(PVOID pDrvContext)
-{
-	uart_close(pDrvContext);
-}
-
-/*
- * Every described BAR must be present and at least as large as `size`
- * and as the end of its highest register: the accessors in uart_gen.h
- * (some run in hard IRQ) then never leave the mapping.
- */
-static BOOL uart_check_bars(HANDLE hWD)
-{
-	static const struct {
-		int bar;
-		resource_size_t need;
-		const char *name;
-	} bars[] = {
-		{ UART_BAR_REGS, UART_BAR_REGS_SIZE, "regs" },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(bars); i++) {
-		if (!kp_bar(hWD, bars[i].bar)) {
-			pr_err("BAR%d (%s) is missing\n", bars[i].bar,
-			       bars[i].name);
-			return FALSE;
-		}
-		if (kp_bar_size(hWD, bars[i].bar) < bars[i].need) {
-			pr_err("BAR%d (%s) is smaller than %llu bytes\n",
-			       bars[i].bar, bars[i].name,
-			       (unsigned long long)bars[i].need);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
+/* The BARs KP_Open checks: present, and at least this large */
+static const struct kp_glue_bar uart_bars[] = {
+	{ UART_BAR_REGS, UART_BAR_REGS_SIZE, "regs" },
+};
 
 /*
  * KP_Open: KP_PLUGIN_OPEN on /dev/kp/uart<n>.  Checks the BARs, lets
  * uart_open() allocate the per-open state and installs the callbacks.
  */
-static BOOL __cdecl KP_uart_Open(KP_OPEN_CALL *kpOpenCall, HANDLE hWD,
-				 PVOID pOpenData, PVOID *ppDrvContext)
-{
-	struct uart_drv_ctx *ctx = NULL;
-
-	if (!uart_check_bars(hWD))
-		return FALSE;
-	if (!uart_open(hWD, pOpenData, &ctx))
-		return FALSE;
-	kpOpenCall->funcClose = KP_uart_Close;
-	kpOpenCall->funcCall = KP_uart_Call;
-	kpOpenCall->funcEvent = KP_uart_Event;
-	kpOpenCall->funcIntEnable = KP_uart_IntEnable;
-	kpOpenCall->funcIntDisable = KP_uart_IntDisable;
-	kpOpenCall->funcIntAtIrql = KP_uart_IntAtIrql;
-	kpOpenCall->funcIntAtDpc = KP_uart_IntAtDpc;
-	kpOpenCall->funcIntAtIrqlMSI = KP_uart_IntAtIrqlMSI;
-	kpOpenCall->funcIntAtDpcMSI = KP_uart_IntAtDpcMSI;
-	/* interrupts.dpc_at_irql: the DPC hooks are hard-IRQ safe */
-	kpOpenCall->dwOptions = KP_OPT_DPC_AT_IRQL;
-	*ppDrvContext = ctx;
-	return TRUE;
-}
-
-/*
- * KP_Init: called once when the module registers with kp_runtime.ko.
- * Sets the driver name (/dev/kp/uart<n>) and KP_uart_Open.
- */
-BOOL __cdecl KP_Init(KP_INIT *kpInit)
-{
-	if (kpInit->dwVerWD != WD_VER) {
-		pr_err("built for runtime version %d, loaded into %u\n",
-		       WD_VER, kpInit->dwVerWD);
-		return FALSE;
-	}
-	kpInit->funcOpen = KP_uart_Open;
-	strscpy(kpInit->cDriverName, UART_DRIVER_NAME,
-		sizeof(kpInit->cDriverName));
-	return TRUE;
-}
+KP_GLUE_OPEN(uart, uart_bars, ARRAY_SIZE(uart_bars), 0, uart_callbacks)
 
 static const struct pci_device_id uart_pci_ids[] = {
 	{ PCI_DEVICE(0x1b36, 0x0002) },
 	{ 0 }
 };
-MODULE_DEVICE_TABLE(pci, uart_pci_ids);
 
-KP_PLUGIN_INIT(KP_Init, uart_pci_ids);
+/* KP_Init (the driver name, KP_uart_Open) and the registration */
+KP_GLUE_PLUGIN(uart, UART_DRIVER_NAME, uart_pci_ids);
 
 MODULE_DESCRIPTION("Kernel PlugIn for the 16550 UART (QEMU pci-serial)");
 MODULE_VERSION("0.1");

@@ -167,6 +167,27 @@ static int marker_exists(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/* kp_hostile's KP_Close count for the bus of our device (closes_bus[]) */
+static int closes_on_our_bus(void)
+{
+	unsigned int domain, bus, i;
+	FILE *f;
+	int v = -1;
+
+	if (sscanf(bdf, "%x:%x:", &domain, &bus) != 2 || bus > 255)
+		return -1;
+	f = fopen("/sys/module/kp_hostile/parameters/closes_bus", "re");
+	if (!f)
+		return -1;
+	for (i = 0; i <= bus; i++)
+		if (fscanf(f, "%d,", &v) != 1) {
+			v = -1;
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 static int read_param(const char *name)
 {
 	char path[256];
@@ -725,13 +746,15 @@ static void check_removed_fd(struct role *r, int closes_before)
 		return;
 	}
 	/*
-	 * kp_hostile's "closes" counts every session's KP_Close, and other
-	 * roles close their fds meanwhile: read it right around the two calls
+	 * kp_hostile counts every session's KP_Close, and other roles (and
+	 * the other device of a QMP pair) close theirs meanwhile: read our
+	 * bus's count right around the two calls
 	 */
-	closes_before = read_param("closes");
+	closes_before = closes_on_our_bus();
 	r->e_close1 = xioctl(r->fd, KP_PLUGIN_CLOSE, NULL);
 	r->e_close2 = xioctl(r->fd, KP_PLUGIN_CLOSE, NULL);
-	r->closes_changed = read_param("closes") != closes_before;
+	r->closes_changed = closes_before < 0 ||
+			    closes_on_our_bus() != closes_before;
 }
 
 /* The dpc role: take what is queued, until STOPPED. */

@@ -40,6 +40,13 @@ MODULE_PARM_DESC(no_open, "KP_Init sets no funcOpen");
 static int opens, closes, removes, overlaps, int_disables, dma_frees;
 module_param(opens, int, 0444);
 module_param(closes, int, 0444);
+/*
+ * KP_Close calls per PCI bus number: two devices behind two hot-plug
+ * ports are removed at once, and a check on one must not count the
+ * other's closes.
+ */
+static int closes_bus[256];
+module_param_array(closes_bus, int, NULL, 0444);
 module_param(removes, int, 0444);
 MODULE_PARM_DESC(removes, "KP_Event(WD_REMOVE) calls");
 module_param(overlaps, int, 0444);
@@ -321,6 +328,7 @@ static void __cdecl hostile_close(PVOID pDrvContext)
 		hostile_count(&dma_frees);
 	}
 	hostile_count(&closes);
+	hostile_count(&closes_bus[kp_pci_dev(ctx->hWD)->bus->number]);
 	kp_spinlock_uninit(ctx->lock);
 	kfree(ctx);
 }

@@ -39,7 +39,7 @@ import pytest
 
 from kptest import dmesg_mark, dmesg_problems, dmesg_since
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.own_guests]
 
 PROGS = "tests/target/progs/build"
 RUNTIME_KO = "runtime/kernel/kp_runtime.ko"

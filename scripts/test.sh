@@ -5,7 +5,10 @@
 #   - the target tests that use the shared guest, in the foreground;
 #   - beside them, the host's tests (the generator, its fuzzer,
 #     checkpatch, kbuild, kpstat on the host kernel), then the target
-#     tests marked own_guests (hot-unplug, the DMA engine's icount boots).
+#     tests marked own_guests (hot-unplug).  Not the DMA engine's icount
+#     guests: they spin a host CPU all the time, and beside them the shared
+#     guest's vCPUs starved (a soft lockup in text_poke_bp while kpstat
+#     detached, seen once).
 # The second run's output goes to build/test-side.log and is printed when
 # both are done.  KP_TEST_JOBS=1 runs everything in one pytest instead.
 set -u

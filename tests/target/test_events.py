@@ -7,9 +7,10 @@ tests/target/progs/kp_events does one run per invocation and prints JSON.
 
 Removal (TestRemove) runs in the shared boot: the PCI device is removed
 through sysfs and brought back with a rescan, so the guest is left with
-edu present and bound.  Suspend/resume (TestPower) needs a guest of its
-own: a system sleep cycle resets the virtio devices and the 9p transport
-(the host's / and the command share) does not come back, so kp_events
+edu present and bound.  Suspend/resume (TestPower, in make
+test-extended) needs a guest of its own: a system sleep cycle resets the
+virtio devices and the 9p transport (the host's / and the command share)
+does not come back, so kp_events
 runs detached, locked in memory, and reports through the serial console;
 that guest is then thrown away.
 """
@@ -179,6 +180,8 @@ def console_records(path, start):
     return recs, text
 
 
+# A guest of its own and a suspend/resume cycle (~40 s): make test-extended.
+@pytest.mark.extended
 class TestPower:
     @pytest.fixture(scope="class")
     def power(self, built):

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-pytestmark = [pytest.mark.target, pytest.mark.own_guests]
+pytestmark = pytest.mark.target
 
 PROG = "tests/target/progs/build/kp_dmatest"
 ROUNDS = 1000

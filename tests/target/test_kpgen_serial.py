@@ -2,8 +2,8 @@
 pci-serial (a 16550 UART, 8-byte I/O BAR0, INTx), described in
 tests/target/serial/uart.yaml, generated, built for the target by
 default, and run there.  The in-kernel `serial` driver owns the device
-until the generated `make load` (the runtime's kp-bind) takes it, and gets it back
-on `make unload`.  Interrupts are raised on demand by toggling IER's
+until the generated `make load` (the runtime's kp-bind) takes it, and
+gets it back on `make unload`.  Interrupts are raised on demand by toggling IER's
 "THR empty" enable and acknowledged by reading IIR, in both styles:
 
 - with the datasheet's own test (IIR bit 0 = 0 means pending: `pending:
@@ -125,7 +125,7 @@ def load(guest, proj):
 
 def unload(guest, proj):
     return guest.run("cd %s && sh %s unbind uart %s uart_kp"
-                     % (proj, ID))
+                     % (proj, KP_BIND, ID))
 
 
 def assert_exact(res, trans):

@@ -274,7 +274,7 @@ def test_reports_are_found_in_console_text():
         "[    4.2] 6.1.0 #1 Tainted: G           O",
         "[    5.0] kernel BUG at drivers/x.c:10!",
         "[    6.0] INFO: task rmmod:131 blocked for more than 30 seconds.",
-        "[    6.1]       Not tainted 6.1.0-57-amd64 #1 Debian 6.1.192-3",
+        "[    6.1]       Not tainted 6.1.0 #1",
     ])
     found = kreports.find(text)
     assert [kreports.title(r) for r in found] == [

@@ -48,9 +48,11 @@ SUBDIRS	:= runtime examples/reference examples/edu/kernel examples/edu/app \
 build: kernel
 	@set -e; for d in $(SUBDIRS); do $(MAKE) -s -C $$d; done
 
-# make test stays under 10 minutes; make test-extended runs the rest of the
+# make test's budget is 10 minutes (measured 10 min 44 s from a clean clone
+# on 2 CPUs, 2026-12-02: not yet met); make test-extended runs the rest of the
 # suite (the harness's own tests, the stress run, libkp's sanitizer builds,
-# the 16550 driver, plugin-rule and bench smoke runs); CI runs both.
+# the 16550 driver, plugin-rule and bench smoke runs, suspend/resume events,
+# the 1,000,000-call ioctl fuzz); CI runs both.
 test: build
 	scripts/test.sh "not extended" $(PYTEST_ARGS)
 

@@ -42,13 +42,16 @@ def pytest_configure(config):
         "whose first line matches regex; they are expected, not failures")
 
 
-def _boot(**kwargs):
-    t = Target(**kwargs)
-    t.start()
+def _booted(t):
+    """Accounts for a boot of @t; on the debug kernel, kmemleak's baseline."""
     _STATS["boots"].setdefault(t.kver, []).append(t.boot_seconds)
     if t.kernel == "debug" and not t.leak_baseline():
         _STATS["no_leak_check"] += 1
     return t
+
+
+def _boot(**kwargs):
+    return _booted(Target(**kwargs).start())
 
 
 def _finish(t):
@@ -85,8 +88,7 @@ def _session_target_alive(request):
         _STATS["revived"] = _STATS.get("revived", 0) + 1
         sys.stderr.write("\ntarget: the shared guest died before %s; "
                          "booting it again\n" % request.node.nodeid)
-        t.restart()
-        _STATS["boots"].setdefault(t.kver, []).append(t.boot_seconds)
+        _booted(t.restart())
     yield
 
 

@@ -99,10 +99,12 @@ def test_fuzzing_reached_the_interesting_outcomes(fuzz):
 
 
 def test_almost_every_call_reaches_the_driver(fuzz):
-    # a closed, read-only or /dev/null fd under the callers stays only a
-    # moment (calls on it are fast: most of the run would go there)
+    # A closed, read-only or /dev/null fd under the callers stays only one
+    # open() long.  Calls on it fail fast, so their share grows with host
+    # load: 20-21% on a quiet host, 33% beside a busy one.  The fuzzer's
+    # old fd bug made it 96%; half is the line between the two.
     e = fuzz["fuzz"]["errno"]
-    assert e.get("EBADF", 0) + e.get("ENOTTY", 0) < 0.3 * fuzz["calls"], e
+    assert e.get("EBADF", 0) + e.get("ENOTTY", 0) < 0.5 * fuzz["calls"], e
     assert fuzz["fuzz"]["open_failures"] == 0, fuzz["fuzz"]
 
 

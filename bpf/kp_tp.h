@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Records of the kp:* tracepoints kpstat attaches to
- * (runtime/kernel/kp_trace.h, table in docs/design.md): the common 8-byte
- * trace_entry header, then the fields in order with natural alignment.
- * kp_runtime.ko has no BTF, so the layouts are declared here, and kpstat
- * checks every offset against /sys/kernel/tracing/events/kp/<event>/format
- * before loading (tpfmt.c).
+ * (runtime/kernel/kp_trace.h, table in docs/design.md): each record's
+ * own fields, in order, without the common trace_entry header (8 bytes on
+ * standard kernels, 12 on PREEMPT_RT, whose header adds the lazy-preempt
+ * and migrate-disable counts).  kp_runtime.ko has no BTF, so the fields
+ * are declared here, and before loading kpstat checks their names, sizes
+ * and order against /sys/kernel/tracing/events/kp/<event>/format
+ * (tpfmt.c).  Offsets are not compared: they move with the header.
  *
  * The BPF programs are raw tracepoints: they read the TP_PROTO arguments,
  * not these records.  kp_trace.h keeps every record's fields identical to
@@ -23,15 +25,7 @@
 /* kp_irq_batch's slot is below this (the runtime's KP_TRACE_SLOTS) */
 #define KP_TRACE_SLOTS 256
 
-struct kp_tp_head {
-	unsigned short	common_type;
-	unsigned char	common_flags;
-	unsigned char	common_preempt_count;
-	int		common_pid;
-};
-
 struct kp_irq_batch_rec {
-	struct kp_tp_head h;
 	__u32 slot;
 	__u32 dev;
 	__u32 vector;
@@ -46,14 +40,12 @@ struct kp_irq_batch_rec {
 };
 
 struct kp_lock_init_rec {
-	struct kp_tp_head h;
 	__u64 lock;
 	__u64 caller;
 	char  owner[KP_OWNER_LEN];
 };
 
 struct kp_lock_acquired_rec {
-	struct kp_tp_head h;
 	__u64 lock;
 	__u64 caller;
 	__u64 wait_ns;
@@ -61,7 +53,6 @@ struct kp_lock_acquired_rec {
 };
 
 struct kp_lock_uninit_rec {
-	struct kp_tp_head h;
 	__u64 lock;
 };
 

@@ -47,13 +47,12 @@ bool tpfmt_have_event(const char *sys, const char *event)
 struct field {
 	const char *event;
 	const char *name;
-	int offset;
 	int size;
 };
 
-#define F(ev, rec, fld) { #ev, #fld, offsetof(struct rec, fld), \
-			  sizeof(((struct rec *)0)->fld) }
+#define F(ev, rec, fld) { #ev, #fld, sizeof(((struct rec *)0)->fld) }
 
+/* Per event, its own fields in TP_STRUCT__entry order. */
 static const struct field fields[] = {
 	F(kp_irq_batch, kp_irq_batch_rec, slot),
 	F(kp_irq_batch, kp_irq_batch_rec, dev),
@@ -76,74 +75,102 @@ static const struct field fields[] = {
 	F(kp_lock_uninit, kp_lock_uninit_rec, lock),
 };
 
-/* Finds "field:<type> <name>[..];\toffset:N;\tsize:M;" in a format file. */
-static int find_field(FILE *f, const char *name, int *off, int *size)
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/*
+ * The next "field:<type> <name>[..];\toffset:N;\tsize:M;" line of a format
+ * file that is not a common_* field: its name and size.  1, 0 at the end,
+ * or -EINVAL for a line that does not parse.
+ */
+static int next_field(FILE *f, char *name, size_t len, int *size)
 {
 	char line[512];
 
-	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
-		char *decl = strstr(line, "field:"), *semi, *p;
-		size_t nl = strlen(name);
+		char *decl = strstr(line, "field:"), *end, *p, *q;
 
-		if (!decl || !(semi = strchr(decl, ';')))
+		if (!decl || !(end = strchr(decl, ';')))
 			continue;
 		/* the name is the last identifier before ';' or '[' */
-		p = semi;
-		if (memchr(decl, '[', semi - decl))
-			p = memchr(decl, '[', semi - decl);
-		if (p - decl < (long)nl + 1 || strncmp(p - nl, name, nl) ||
-		    (p[-(long)nl - 1] != ' ' && p[-(long)nl - 1] != '\t'))
-			continue;
-		p = strstr(semi, "offset:");
-		if (!p || sscanf(p, "offset:%d;", off) != 1)
+		p = memchr(decl, '[', end - decl);
+		if (p)
+			end = p;
+		for (q = end; q > decl && (q[-1] == '_' ||
+		     (q[-1] >= 'a' && q[-1] <= 'z') ||
+		     (q[-1] >= 'A' && q[-1] <= 'Z') ||
+		     (q[-1] >= '0' && q[-1] <= '9')); q--)
+			;
+		if (q == end || (size_t)(end - q) >= len)
 			return -EINVAL;
-		p = strstr(p, "size:");
+		memcpy(name, q, end - q);
+		name[end - q] = '\0';
+		p = strstr(end, "size:");
 		if (!p || sscanf(p, "size:%d;", size) != 1)
 			return -EINVAL;
-		return 0;
+		if (strncmp(name, "common_", 7))
+			return 1;
 	}
-	return -ENOENT;
+	return 0;
+}
+
+#define WHERE "(kp_tp.h vs runtime/kernel/kp_trace.h)"
+
+/* Checks one event's fields, fields[*i] on, and moves *i past them. */
+static int check_event(size_t *i, char *err, int len)
+{
+	const char *ev = fields[*i].event;
+	char path[256], name[64];
+	int size, r, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events/kp/%s/format", tracefs, ev);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, len, "kp_runtime has no tracepoint kp:%s (%s): "
+			 "older than this kpstat?", ev, strerror(errno));
+		return -1;
+	}
+	for (; *i < NFIELDS && !strcmp(fields[*i].event, ev); (*i)++) {
+		const struct field *fd = &fields[*i];
+
+		r = next_field(f, name, sizeof(name), &size);
+		if (r < 0)
+			goto parse;
+		if (r == 0) {
+			snprintf(err, len, "kp:%s has no field %s " WHERE, ev,
+				 fd->name);
+			goto out;
+		}
+		if (strcmp(name, fd->name) || size != fd->size) {
+			snprintf(err, len, "kp:%s: kernel has field %s size "
+				 "%d where kpstat expects %s size %d " WHERE, ev,
+				 name, size, fd->name, fd->size);
+			goto out;
+		}
+	}
+	r = next_field(f, name, sizeof(name), &size);
+	if (r < 0)
+		goto parse;
+	if (r > 0) {
+		snprintf(err, len, "kp:%s has a field %s that kpstat does not "
+			 "know " WHERE, ev, name);
+		goto out;
+	}
+	ret = 0;
+	goto out;
+parse:
+	snprintf(err, len, "kp:%s: cannot parse %s", ev, path);
+out:
+	fclose(f);
+	return ret;
 }
 
 int tpfmt_check_kp(char *err, int len)
 {
-	const char *open_ev = NULL;
-	FILE *f = NULL;
-	int ret = 0;
+	size_t i = 0;
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const struct field *fd = &fields[i];
-		char path[256];
-		int off, size, r;
-
-		if (!open_ev || strcmp(open_ev, fd->event)) {
-			if (f)
-				fclose(f);
-			snprintf(path, sizeof(path), "%s/events/kp/%s/format",
-				 tracefs, fd->event);
-			f = fopen(path, "re");
-			open_ev = fd->event;
-			if (!f) {
-				snprintf(err, len, "kp_runtime has no tracepoint "
-					 "kp:%s (%s): older than this kpstat?",
-					 fd->event, strerror(errno));
-				return -1;
-			}
-		}
-		r = find_field(f, fd->name, &off, &size);
-		if (r || off != fd->offset || size != fd->size) {
-			snprintf(err, len, "kp:%s field %s: %s offset %d size %d, "
-				 "kpstat expects offset %d size %d "
-				 "(kp_tp.h vs runtime/kernel/kp_trace.h)",
-				 fd->event, fd->name,
-				 r ? "missing," : "kernel has", r ? -1 : off,
-				 r ? -1 : size, fd->offset, fd->size);
-			ret = -1;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return ret;
+	while (i < NFIELDS)
+		if (check_event(&i, err, len))
+			return -1;
+	return 0;
 }

@@ -282,7 +282,9 @@ int kp_trace_slot_get(void);
 void kp_trace_slot_put(u32 slot);
 void kp_trace_irq(struct kp_vector *vec, bool handled, bool dpc_pending,
 		  u64 t0, u32 count, u32 ret, u64 dpc_t0);
-void kp_trace_dpc(struct kp_vector *vec, u32 count, u32 ret, u64 t0);
+void kp_trace_dpc_begin(struct kp_vector *vec, struct kp_batch *b);
+void kp_trace_dpc(struct kp_vector *vec, const struct kp_batch *b, u32 count,
+		  u32 ret, u64 t0);
 
 /* kp_notify.c */
 int kp_notify_init(struct kp_notify *n);

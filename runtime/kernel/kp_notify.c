@@ -368,16 +368,20 @@ u32 kp_dpc_run(struct kp_vector *vec, u32 count)
 void kp_dpc_fn(struct tasklet_struct *t)
 {
 	struct kp_vector *vec = from_tasklet(vec, t, dpc);
+	struct kp_batch batch;
 	bool traced;
 	u32 count, ret;
-	u64 t0;
+	u64 t0 = 0;
 
 	count = atomic_xchg(&vec->pending, 0);
 	if (!count)
 		return;
 	traced = trace_kp_irq_batch_enabled();
-	t0 = traced ? ktime_get_ns() : 0;
+	if (traced) {
+		kp_trace_dpc_begin(vec, &batch);
+		t0 = ktime_get_ns();
+	}
 	ret = kp_dpc_run(vec, count);
 	if (traced)
-		kp_trace_dpc(vec, count, ret, t0);
+		kp_trace_dpc(vec, &batch, count, ret, t0);
 }

@@ -61,17 +61,22 @@ void kp_trace_slot_put(u32 slot)
 		ida_free(&kp_trace_slots, slot);
 }
 
-static void kp_trace_emit(struct kp_vector *vec, u32 count, u32 ret,
-			  u64 lat_ns, u64 run_ns)
+/* Ends the vector's batch: its counts go to @b, the next one starts empty. */
+static void kp_batch_take(struct kp_vector *vec, struct kp_batch *b)
 {
-	struct kp_batch b = vec->batch;
+	*b = vec->batch;
+	memset(&vec->batch, 0, sizeof(vec->batch));
+}
+
+static void kp_trace_emit(struct kp_vector *vec, const struct kp_batch *b,
+			  u32 count, u32 ret, u64 lat_ns, u64 run_ns)
+{
 	u32 mask = READ_ONCE(trace_sample) - 1;
 
-	memset(&vec->batch, 0, sizeof(vec->batch));
 	if (++vec->tick & mask)
 		return;
 	trace_kp_irq_batch(vec->slot, vec->ki->kdev->minor, vec->index,
-			   vec->irq, b.irqs, b.handled, count, ret, b.irq_ns,
+			   vec->irq, b->irqs, b->handled, count, ret, b->irq_ns,
 			   lat_ns, run_ns);
 }
 
@@ -85,6 +90,7 @@ void kp_trace_irq(struct kp_vector *vec, bool handled, bool dpc_pending,
 		  u64 t0, u32 count, u32 ret, u64 dpc_t0)
 {
 	u64 now = ktime_get_ns();
+	struct kp_batch b;
 
 	vec->batch.irqs++;
 	vec->batch.handled += handled;
@@ -95,19 +101,36 @@ void kp_trace_irq(struct kp_vector *vec, bool handled, bool dpc_pending,
 		return;
 	}
 	vec->batch.irq_ns += (count ? dpc_t0 : now) - t0;
-	kp_trace_emit(vec, count, ret, 0, count ? now - dpc_t0 : 0);
+	kp_batch_take(vec, &b);
+	kp_trace_emit(vec, &b, count, ret, 0, count ? now - dpc_t0 : 0);
 }
 
-/* At the end of a tasklet DPC that started at @t0, event enabled. */
-void kp_trace_dpc(struct kp_vector *vec, u32 count, u32 ret, u64 t0)
+/*
+ * At the start of a tasklet DPC, event enabled: the batch it covers ends
+ * here, before the DPC's notifications wake user mode.  Ending it after
+ * them let the next interrupt, which user mode raises as soon as it
+ * wakes, land in this batch when its handler ran on another CPU (seen on
+ * PREEMPT_RT, whose handlers are threads): one batch of 2, one of 0.
+ */
+void kp_trace_dpc_begin(struct kp_vector *vec, struct kp_batch *b)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	kp_batch_take(vec, b);
+	local_irq_restore(flags);
+}
+
+/* At the end of a tasklet DPC that started at @t0, covering batch @b. */
+void kp_trace_dpc(struct kp_vector *vec, const struct kp_batch *b, u32 count,
+		  u32 ret, u64 t0)
 {
 	u64 now = ktime_get_ns();
 	unsigned long flags;
 	u64 lat;
 
-	local_irq_save(flags);
-	lat = vec->batch.req_ts && t0 > vec->batch.req_ts ?
-	      t0 - vec->batch.req_ts : 0;
-	kp_trace_emit(vec, count, ret, lat, now - t0);
+	lat = b->req_ts && t0 > b->req_ts ? t0 - b->req_ts : 0;
+	local_irq_save(flags);	/* vec->tick is the handler's too */
+	kp_trace_emit(vec, b, count, ret, lat, now - t0);
 	local_irq_restore(flags);
 }

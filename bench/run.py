@@ -7,9 +7,33 @@ plugin without interrupt callbacks), same-shape anchors of the handler
 thread (a VFIO eventfd reader thread, a futex ping-pong), the runtime's
 in-kernel floor (hard IRQ -> DPC), KP_Call against a bare ioctl, a null
 syscall and an ioctl doing the same copies (4 B .. 1 MiB), the same with
-kpstat's eBPF programs attached, and kpgen's generate/build time.  Every
-figure is the median of its per-run medians over three interleaved runs
-(rounds), shown with their min and max; ratios are taken run by run.
+kpstat's eBPF programs attached, kp's DMA against VFIO's (below) and
+kpgen's generate/build time.  Every figure is the median of its per-run
+medians over three interleaved runs (rounds), shown with their min and
+max; ratios are taken run by run.
+
+DMA: a 4 KiB round trip RAM -> edu -> RAM through edu's DMA engine (two
+2 KiB halves there and back, QEMU 7.2's edu moves at most 4095 bytes: four
+transfers, each with its completion interrupt), compared byte for byte,
+with kp's contiguous buffers (KP_DMA_ALLOC), kp's locked user buffers
+(KP_DMA_LOCK, synced each way) and VFIO (VFIO_IOMMU_MAP_DMA of the same
+kind of user buffer), edu programmed from user mode through the mapped BAR
+in all three (bench/progs/bench_dma.c).  edu completes a transfer from a
+timer of QEMU's virtual clock, 100 ms after the command, on a whole
+millisecond: so those rows run in a second guest, under icount with
+sleep=off (one vCPU; virtual time skips to the timer while the guest
+idles), kp and VFIO side by side in each round.  Their wall time is four
+of those timers (~400 ms) whatever the software does, because everything
+between two transfers ends before the next millisecond and disappears
+into the next timer: it is shown, but the figure that tells the
+mechanisms apart is the round trip's CPU time of the benchmark thread
+(under icount: instructions executed, 1 ns each; interrupt handling that
+runs while the thread sleeps is not in it - the latency rows measure that
+path).  The cost of locking and unlocking 4 KiB, 64 KiB and 1 MiB
+(kp_dma_sg_lock + kp_dma_unlock; with bus mastering held by MSI, as VFIO's
+user holds it, and toggled by every pair) against VFIO_IOMMU_MAP_DMA +
+UNMAP_DMA needs no device I/O and runs in the main guest.  --only dma
+measures just these rows.
 
 Writes build/bench/results.json (raw samples + statistics), results.md
 (the table, also printed) and bench.png (latency CDFs, throughput, calls).
@@ -63,10 +87,15 @@ PROFILES = {
     # load spreads over all of them; each round is one run, reported by
     # its median, and the figure is the median of the runs' medians.
     # gen/build: kpgen new and plugin build repetitions (host).
+    # dma_iters/dma_warmup: 4 KiB edu round trips per DMA program (the
+    # icount guest); the lock/unlock rows take calls, scaled down by size
+    # like the KP_Call sizes, after map_warmup untimed pairs.
     "full": dict(rounds=3, iters=6000, warmup=300, batch=1000, reps=10,
-                 calls=30000, every=(8, 64), gen=10, build=3),
+                 calls=30000, every=(8, 64), gen=10, build=3,
+                 dma_iters=300, dma_warmup=10, map_warmup=20),
     "smoke": dict(rounds=1, iters=200, warmup=20, batch=50, reps=3,
-                  calls=1000, every=(8,), gen=2, build=1),
+                  calls=1000, every=(8,), gen=2, build=1,
+                  dma_iters=10, dma_warmup=2, map_warmup=2),
 }
 
 # record name -> (label, group)
@@ -90,7 +119,13 @@ LABELS = {
     "kp-rt call 4": "KP_Call no-op, runtime only (kp_rt, 4 B)",
     "kp_call VERSION": "KP_Call VERSION (64 B out, 1 MMIO read)",
     "clock_gettime": "clock_gettime pair (timer floor)",
+    "kp-dma-contig": "kp contiguous buffers (KP_DMA_ALLOC), IntWait",
+    "kp-dma-sg": "kp locked user buffers (KP_DMA_LOCK + syncs), IntWait",
+    "vfio-dma": "VFIO_IOMMU_MAP_DMA'd user buffers, eventfd + user ack",
 }
+
+DMA_RT = ["kp-dma-contig", "kp-dma-sg", "vfio-dma"]
+DMA_MAP_SIZES = [4096, 65536, 1048576]
 
 
 class BenchError(Exception):
@@ -296,6 +331,14 @@ class Guest:
         p = self.prof
         return "-n %d -w %d" % (p["calls"], p["calls"] // 20)
 
+    def map_args(self):
+        p = self.prof
+        return "-n %d -w %d" % (p["calls"], p["map_warmup"])
+
+    def dma_args(self):
+        p = self.prof
+        return "-n %d -w %d" % (p["dma_iters"], p["dma_warmup"])
+
 
 def suite_pass(g, tag=""):
     """One pass over every mechanism; returns the records."""
@@ -310,6 +353,8 @@ def suite_pass(g, tag=""):
     g.bind("vfio-pci")
     recs += g.prog("bench_vfio", g.lat_args() + " -m msi,intx,thread",
                    "VFIO" + tag, tag)
+    if not tag:
+        recs += map_pass(g)
     g.bind(KP_EDU_DRIVER)
     recs += g.prog("bench_kp", g.call_args() + " -m call", "KP_Call" + tag,
                    tag)
@@ -412,20 +457,45 @@ def merge(records):
     return out
 
 
-def guest_suite(prof, results, with_kpstat=True):
+def edu_devices(t, n):
+    """The PCI addresses of the guest's @n edu devices."""
+    res = t.run("grep -l 0x11e8 /sys/bus/pci/devices/*/device")
+    if res.rc != 0:
+        raise BenchError("no edu device in the guest")
+    found = sorted(line.split("/")[-2]
+                   for line in res.out.strip().splitlines())
+    if len(found) != n:
+        raise BenchError("expected %d edu devices in the guest, found %s"
+                         % (n, found))
+    return found
+
+
+def check_dmesg(g):
+    dmesg = g.run("dmesg", "dmesg")
+    bad = [l for l in dmesg.splitlines()
+           if re.search(r"BUG:|WARNING:|Oops|Call Trace|nobody cared|"
+                        r"Disabling IRQ|DMAR: \[DMA", l)]
+    if bad:
+        raise BenchError("kernel problems during the run:\n%s"
+                         % "\n".join(bad[:20]))
+
+
+def map_pass(g):
+    """VFIO map/unmap, then kp lock/unlock (no device I/O, so not in the
+    DMA guest); leaves edu bound to kp_edu."""
+    g.bind("vfio-pci")
+    recs = g.prog("bench_vfio", g.map_args() + " -m map", "VFIO map/unmap")
+    g.bind(KP_EDU_DRIVER)
+    return recs + g.prog("bench_kp", g.map_args() + " -m dma-lock",
+                         "kp DMA lock/unlock")
+
+
+def guest_suite(prof, results, with_kpstat=True, only_dma=False):
     t = Target(extra_args=QEMU_ARGS)
     t.start()
     try:
         g = Guest(t, prof)
-        res = t.run("grep -l 0x11e8 /sys/bus/pci/devices/*/device")
-        if res.rc != 0:
-            raise BenchError("no edu device in the guest")
-        found = sorted(line.split("/")[-2]
-                       for line in res.out.strip().splitlines())
-        if len(found) != 2:
-            raise BenchError("expected 2 edu devices in the guest, found "
-                             "%s" % found)
-        g.bdf, g.bdf2 = found
+        g.bdf, g.bdf2 = edu_devices(t, 2)
         results["machine"]["guest_kernel"] = g.run("uname -r",
                                                    "uname").strip()
         results["machine"]["guest"] = (
@@ -442,6 +512,9 @@ def guest_suite(prof, results, with_kpstat=True):
         kpstat_runs = []
         for rnd in range(prof["rounds"]):
             log("round %d of %d" % (rnd + 1, prof["rounds"]))
+            if only_dma:
+                recs += tag_round(map_pass(g), rnd)
+                continue
             recs += tag_round(suite_pass(g), rnd)
             if with_kpstat:
                 nprogs = kpstat_start(g)
@@ -452,7 +525,8 @@ def guest_suite(prof, results, with_kpstat=True):
                     tail = kpstat_stop(g)
                 kpstat_runs.append({"bpf_programs": nprogs,
                                     "output_tail": tail})
-        recs += tag_round(floor_pass(g), 0)
+        if not only_dma:
+            recs += tag_round(floor_pass(g), 0)
         if with_kpstat:
             results["kpstat"] = {"command": "%s %s" % (KPSTAT_BIN,
                                                       KPSTAT_ARGS),
@@ -461,16 +535,46 @@ def guest_suite(prof, results, with_kpstat=True):
         g.run("rmmod kp_rt && rmmod kp_edu && rmmod kp_runtime && "
               "rmmod kp_null",
               "unloading the modules")
-        dmesg = g.run("dmesg", "dmesg")
-        bad = [l for l in dmesg.splitlines()
-               if re.search(r"BUG:|WARNING:|Oops|Call Trace|nobody cared|"
-                            r"Disabling IRQ", l)]
-        if bad:
-            raise BenchError("kernel problems during the run:\n%s"
-                             % "\n".join(bad[:20]))
+        check_dmesg(g)
         results["records"] += merge(recs)
     except TargetError as e:
         raise BenchError("the guest failed: %s" % e)
+    finally:
+        t.stop()
+
+
+def dma_suite(prof, results):
+    """The 4 KiB edu DMA round trips: a second guest, under icount (edu's
+    engine runs on a 100 ms virtual-time timer, see the top), one vCPU,
+    one edu rebound between kp_edu and vfio-pci; every round runs kp's
+    two buffer kinds and then VFIO, like the main guest's rounds."""
+    t = Target(icount=True, cpus=1)
+    t.start()
+    try:
+        g = Guest(t, prof)
+        g.bdf, = edu_devices(t, 1)
+        results["machine"]["dma_guest"] = (
+            "QEMU TCG (single-threaded, -icount shift=0,sleep=off), q35 + "
+            "intel-iommu, %d vCPU, %d MiB" % (t.cpus, t.memory_mb))
+        log("DMA guest up in %.1fs; edu at %s" % (t.boot_seconds, g.bdf))
+        g.run("insmod %s && insmod %s" % (KP_RUNTIME, KP_EDU),
+              "loading kp_runtime and kp_edu")
+        recs = []
+        for rnd in range(prof["rounds"]):
+            log("DMA round %d of %d" % (rnd + 1, prof["rounds"]))
+            g.bind(KP_EDU_DRIVER)
+            rr = g.prog("bench_kp", g.dma_args() + " -m dma-contig,dma-sg",
+                        "kp DMA round trips")
+            g.bind("vfio-pci")
+            rr += g.prog("bench_vfio", g.dma_args() + " -m dma",
+                         "VFIO DMA round trips")
+            recs += tag_round(rr, rnd)
+        g.bind("none")
+        g.run("rmmod kp_edu && rmmod kp_runtime", "unloading the modules")
+        check_dmesg(g)
+        results["records"] += merge(recs)
+    except TargetError as e:
+        raise BenchError("the DMA guest failed: %s" % e)
     finally:
         t.stop()
 
@@ -634,7 +738,84 @@ def tracing_rows(results):
     return rows
 
 
-def make_table(results, has_kpstat, has_gen):
+def dma_table(results):
+    """The DMA section: round trips (icount guest), lock/unlock costs."""
+    m = results["machine"]
+    p = results["params"]
+    L = []
+    L.append("### DMA: 4 KiB edu round trip, kp against VFIO")
+    L.append("")
+    L.append("RAM -> edu -> RAM, 4 KiB as two 2 KiB halves there and "
+             "back (QEMU 7.2's edu moves at most 4095 bytes: four "
+             "transfers, each with its completion interrupt, MSI), edu "
+             "programmed from user mode through the mapped BAR, the data "
+             "compared byte for byte after every round trip; %d timed "
+             "round trips per run after %d untimed. Second guest: %s; kp "
+             "and VFIO run side by side in each run on the same edu. kp: "
+             "kp_edu bound, its hard IRQ acks, the blocking IntWait wakes "
+             "the thread; contiguous buffers need no sync, locked ones are "
+             "synced (KP_DMA_SYNC) for the device and back. VFIO: buffers "
+             "mapped with VFIO_IOMMU_MAP_DMA at IOVAs below edu's 28 bits, "
+             "the eventfd read, the interrupt acked in user mode. "
+             "**Wall time** is ~4 x edu's 100 ms timer: everything the "
+             "software does between transfers disappears into the next "
+             "timer (it fires on a whole millisecond of virtual time), so "
+             "its ratio is ~1 by construction. **CPU time** is the "
+             "benchmark thread's over the same stretch (icount: 1 ns per "
+             "instruction; interrupt handling while the thread sleeps is "
+             "not in it; the latency rows measure that path): that "
+             "ratio is the headline." % (p["dma_iters"], p["dma_warmup"],
+                                         m.get("dma_guest", "?")))
+    L.append("")
+    L.append("| mechanism | round trips | CPU time (us) [runs] | x VFIO "
+             "(CPU time) | wall time (ms) [runs] | x VFIO (wall) |")
+    L.append("|---|---:|---:|---:|---:|---:|")
+    for n in DMA_RT:
+        w = need(results, n, "dma")["stats"]
+        L.append("| %s | %d | %s | %s | %s | %s |" % (
+            label(n), w["n"], fmt_us(runs(results, n, "dma-cpu")),
+            fmt_ratio(ratio_runs(results, (n, "dma-cpu"),
+                                 ("vfio-dma", "dma-cpu"))),
+            "%.3f [%.3f-%.3f]" % tuple(x / 1e6 for x in (
+                mid(w["runs"]), min(w["runs"]), max(w["runs"]))),
+            fmt_ratio(ratio_runs(results, (n, "dma"),
+                                 ("vfio-dma", "dma")))))
+    L.append("")
+    L.append("### DMA: making user memory device-addressable and back")
+    L.append("")
+    L.append("kp: kp_dma_sg_lock() + kp_dma_unlock() (KP_DMA_LOCK, libkp "
+             "reads the segments with KP_DMA_GET_SEGS, KP_DMA_UNLOCK), "
+             "kp_edu bound; VFIO: VFIO_IOMMU_MAP_DMA + VFIO_IOMMU_UNMAP_DMA "
+             "(type1v2), vfio-pci bound; the same faulted-in user buffer, "
+             "both directions, main guest, no device I/O. Each pair is "
+             "timed alone; each run checks that mapping pins exactly the "
+             "buffer's pages and that nothing stays pinned. The runtime "
+             "holds bus mastering while something needs it (MSI, a DMA "
+             "buffer): the kp column has MSI enabled, so bus mastering "
+             "stays on, as VFIO's user set it once; in the last column "
+             "nothing else holds it, so each lock turns it on and each "
+             "unlock off (two PCI command register writes; on each, QEMU "
+             "switches the device's bus-master memory region, a memory "
+             "map update).")
+    L.append("")
+    L.append("| size | kp lock + unlock (us) [runs] | VFIO map + unmap (us) "
+             "[runs] | kp / VFIO | kp, bus mastering toggled each time "
+             "(us) [runs] | that / VFIO |")
+    L.append("|---:|---:|---:|---:|---:|---:|")
+    for z in DMA_MAP_SIZES:
+        a, b = "kp-dma-lock %d" % z, "vfio-map %d" % z
+        c = "kp-dma-lock-cold %d" % z
+        L.append("| %s | %s | %s | %s | %s | %s |" % (
+            size_label(z), fmt_us(runs(results, a, "map")),
+            fmt_us(runs(results, b, "map")),
+            fmt_ratio(ratio_runs(results, (a, "map"), (b, "map"))),
+            fmt_us(runs(results, c, "map")),
+            fmt_ratio(ratio_runs(results, (c, "map"), (b, "map")))))
+    L.append("")
+    return L
+
+
+def make_table(results, has_kpstat, has_gen, only_dma=False):
     m = results["machine"]
     nr = results["params"]["rounds"]
     L = []
@@ -643,6 +824,13 @@ def make_table(results, has_kpstat, has_gen):
                                    m["host_kernel"], m["guest_kernel"],
                                    m["qemu"], m["guest"]))
     L.append("")
+    if only_dma:
+        L.append("**Only the DMA rows (`--only dma`)**; profile `%s`, %s, "
+                 "%d interleaved runs: medians of the runs' medians, "
+                 "[min-max] of them, ratios run by run." % (
+                     results["profile"], results["date"], nr))
+        L.append("")
+        return "\n".join(L + dma_table(results))
     L.append("**Absolute times come from an emulated machine (QEMU TCG) "
              "and are only meaningful relative to each other; the ratios "
              "are the headline.** Profile `%s`, %s." % (
@@ -804,6 +992,7 @@ def make_table(results, has_kpstat, has_gen):
     else:
         L.append("**NOT MEASURED**: left out with `--skip kpstat`.")
     L.append("")
+    L += dma_table(results)
     L.append("### Generator and build (host)")
     L.append("")
     if has_gen:
@@ -936,8 +1125,14 @@ def main(argv):
                    choices=["kpstat", "gen"],
                    help="leave a group out; the table says NOT MEASURED "
                         "and the run exits with status 3")
+    p.add_argument("--only", choices=["dma"],
+                   help="measure one group alone (dma: the DMA round trips "
+                        "and lock/unlock rows); never publishes, exits "
+                        "with status 3")
     p.add_argument("--no-build", action="store_true")
     args = p.parse_args(argv)
+    if args.only:
+        args.skip = sorted(set(args.skip) | {"kpstat", "gen"})
     prof_name = "smoke" if args.smoke else "full"
     prof = PROFILES[prof_name]
     t_start = time.monotonic()
@@ -959,7 +1154,9 @@ def main(argv):
                 raise BenchError("tracing overhead cannot be measured: %s "
                                  "is not built (make -C bpf); --skip "
                                  "kpstat leaves it out" % KPSTAT_BIN)
-        guest_suite(prof, results, with_kpstat="kpstat" not in args.skip)
+        guest_suite(prof, results, with_kpstat="kpstat" not in args.skip,
+                    only_dma=args.only == "dma")
+        dma_suite(prof, results)
         for r in results["records"]:
             if not r["samples"]:
                 raise BenchError("%s (%s): no samples" % (r["name"],
@@ -971,7 +1168,7 @@ def main(argv):
                                          key=lambda kv: int(kv[0]))]
             r["stats"]["run_median"] = pct(sorted(r["stats"]["runs"]), 50)
         table = make_table(results, "kpstat" not in args.skip,
-                           "gen" not in args.skip)
+                           "gen" not in args.skip, args.only == "dma")
     except BenchError as e:
         print("bench: FAILED: %s" % e, file=sys.stderr)
         return 1
@@ -981,16 +1178,21 @@ def main(argv):
         json.dump(results, f)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(table)
-    make_plot(results, os.path.join(args.out, "bench.png"))
+    if not args.only:
+        make_plot(results, os.path.join(args.out, "bench.png"))
     print(table)
     log("wrote %s/{results.json,results.md,bench.png} in %.0fs" % (
         os.path.relpath(args.out), results["seconds"]))
-    if args.publish and not args.smoke:
+    if args.publish and not args.smoke and not args.only:
         try:
             publish(args.out, table)
         except BenchError as e:
             print("bench: FAILED: %s" % e, file=sys.stderr)
             return 1
+    if args.only:
+        print("bench: NOT MEASURED: everything but %s (--only)" % args.only,
+              file=sys.stderr)
+        return 3
     if args.skip:
         print("bench: NOT MEASURED: %s" % ", ".join(args.skip),
               file=sys.stderr)

@@ -46,9 +46,25 @@ static inline void reg_write(volatile void *bar, unsigned int off,
 	*(volatile uint32_t *)((volatile char *)bar + off) = val;
 }
 
+/* edu's DMA registers are 64 bits wide (and take 8-byte accesses) */
+static inline void reg_write64(volatile void *bar, unsigned int off,
+			       uint64_t val)
+{
+	*(volatile uint64_t *)((volatile char *)bar + off) = val;
+}
+
 static inline uint32_t reg_read(volatile void *bar, unsigned int off)
 {
 	return *(volatile uint32_t *)((volatile char *)bar + off);
+}
+
+/* CPU time of the calling thread: user and kernel, not others' work */
+static inline uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 struct samples {

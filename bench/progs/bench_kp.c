@@ -23,6 +23,17 @@
  *   thread-msi  raise -> libkp's handler thread calls our handler, MSI
  *   every       KP_EDU_MSG_NOTIFY_EVERY k (-k): the DPC notifies user mode
  *               every k-th interrupt; throughput only (kp_edu only)
+ *   dma-contig  4 KiB round trips through edu's DMA engine (bench_dma.h)
+ *               with two kp contiguous buffers (KP_DMA_ALLOC, mmap()ed;
+ *               coherent, so no sync), edu programmed from user mode
+ *               through the mapped BAR, each completion interrupt taken
+ *               with the blocking IntWait (kp_edu acks it in its hard
+ *               IRQ); kp_edu only: it sets edu's 28-bit DMA mask
+ *   dma-sg      the same with two locked user buffers (KP_DMA_LOCK),
+ *               synced for the device before and for the CPU after
+ *   dma-lock    kp_dma_sg_lock() + kp_dma_unlock() of 4 KiB, 64 KiB and
+ *               1 MiB of user memory (no device I/O), with bus mastering
+ *               held (MSI on) and toggled by each pair (-cold)
  *
  * One cycle: raise (edu 0x60) -> the wait returns [-> ack (edu 0x64), kp_rt
  * only: kp_edu's hard-IRQ handlers ack in the kernel].  Checks: every wait
@@ -41,6 +52,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_dma.h"
 #include "libkp.h"
 #include "kp_edu_msgs.h"
 
@@ -62,6 +74,8 @@ struct kp {
 	atomic_int bad;			/* handler saw a bad result */
 	uint64_t waited;		/* sem_wait()s returned */
 	uint64_t h_counter;
+	/* DMA: the round trip's buffers, or the one being locked */
+	struct kp_dma *dsrc, *ddst;
 };
 
 #define KP_CHECK(err, what) do { \
@@ -482,6 +496,151 @@ static void run_call(struct kp *k, FILE *out)
 		  sizeof(struct kp_edu_version), KP_EDU_RES_OK);
 }
 
+/* ---- DMA (bench_dma.h) ---------------------------------------------- */
+
+static void kp_dma_wait(struct dma_rt *rt)
+{
+	kp_wait1(rt->ctx, 0, NULL);
+}
+
+static void kp_dma_for_device(struct dma_rt *rt)
+{
+	struct kp *k = rt->ctx;
+
+	KP_CHECK(kp_dma_sync_io(k->dsrc), "kp_dma_sync_io");
+}
+
+static void kp_dma_for_cpu(struct dma_rt *rt)
+{
+	struct kp *k = rt->ctx;
+
+	KP_CHECK(kp_dma_sync_cpu(k->ddst), "kp_dma_sync_cpu");
+}
+
+static void kp_dma_buf(struct kp *k, int sg, uint32_t dir, void **buf,
+		       struct kp_dma **dma)
+{
+	if (!sg) {
+		KP_CHECK(kp_dma_contig_lock(k->dev, buf, dir, DMA_RT_SIZE,
+					    dma), "kp_dma_contig_lock");
+	} else {
+		if (posix_memalign(buf, 4096, DMA_RT_SIZE))
+			FAIL("out of memory");
+		memset(*buf, 0, DMA_RT_SIZE);	/* fault it in */
+		KP_CHECK(kp_dma_sg_lock(k->dev, *buf, dir, DMA_RT_SIZE, dma),
+			 "kp_dma_sg_lock");
+	}
+	/* one page behind the IOMMU: one bus range, all edu can take */
+	if ((*dma)->nsegs != 1)
+		FAIL("a 4 KiB DMA buffer of %u segments", (*dma)->nsegs);
+}
+
+static void run_dma(struct kp *k, int sg, FILE *out)
+{
+	static const struct dma_rt_ops contig_ops = { .wait = kp_dma_wait };
+	static const struct dma_rt_ops sg_ops = {
+		.wait = kp_dma_wait,
+		.for_device = kp_dma_for_device,
+		.for_cpu = kp_dma_for_cpu,
+	};
+	const char *name = sg ? "kp-dma-sg" : "kp-dma-contig";
+	struct dma_rt rt = { .bar = k->bar, .ops = sg ? &sg_ops : &contig_ops,
+			     .ctx = k };
+	struct samples wall, cpu;
+	struct deltas d;
+	uint64_t xfers;
+	char checks[768];
+	size_t len;
+	void *s, *t;
+
+	if (k->rt)
+		FAIL("dma needs kp_edu: kp_rt sets no 28-bit DMA mask");
+	kp_dma_buf(k, sg, KP_DMA_TO_DEVICE, &s, &k->dsrc);
+	kp_dma_buf(k, sg, KP_DMA_FROM_DEVICE, &t, &k->ddst);
+	rt.src = s;
+	rt.dst = t;
+	rt.src_bus = k->dsrc->segs[0].bus_addr;
+	rt.dst_bus = k->ddst->segs[0].bus_addr;
+	int_on(k, KP_INT_MODE_MSI, 0);
+	deltas_begin(k, &d);
+	xfers = dma_rt_run(&rt, k->o, name, &wall, &cpu);
+	deltas_end(k, &d, name, xfers, xfers, 0, checks, sizeof(checks));
+	KP_CHECK(kp_int_disable(k->dev), "kp_int_disable");
+	len = strlen(checks);
+	snprintf(checks + len, sizeof(checks) - len, ", "
+		 "\"round_trips_compared\": %u, \"transfers\": %llu, "
+		 "\"src_bus\": %llu, "
+		 "\"dst_bus\": %llu", k->o->warmup + k->o->iters,
+		 (unsigned long long)xfers, (unsigned long long)rt.src_bus,
+		 (unsigned long long)rt.dst_bus);
+	KP_CHECK(kp_dma_unlock(k->dsrc), "kp_dma_unlock");
+	KP_CHECK(kp_dma_unlock(k->ddst), "kp_dma_unlock");
+	k->dsrc = k->ddst = NULL;
+	if (sg) {
+		free(s);
+		free(t);
+	}
+	json_record(out, name, "dma", "ns", &wall, checks);
+	json_record(out, name, "dma-cpu", "ns", &cpu, checks);
+	samples_free(&wall);
+	samples_free(&cpu);
+}
+
+/* dma_map_ops: kp's SG lock as a user calls it (libkp reads the segments) */
+static void kp_lock(void *ctx, void *buf, size_t size)
+{
+	struct kp *k = ctx;
+	uint64_t len = 0;
+	uint32_t i;
+
+	KP_CHECK(kp_dma_sg_lock(k->dev, buf, KP_DMA_BIDIRECTIONAL, size,
+				&k->dsrc), "kp_dma_sg_lock");
+	for (i = 0; i < k->dsrc->nsegs; i++) {
+		if (k->dsrc->segs[i].bus_addr + k->dsrc->segs[i].len >
+		    EDU_DMA_LIMIT)
+			FAIL("kp_dma_sg_lock: a segment beyond edu's mask");
+		len += k->dsrc->segs[i].len;
+	}
+	if (len != size)
+		FAIL("kp_dma_sg_lock of %zu bytes: segments of %llu", size,
+		     (unsigned long long)len);
+}
+
+static void kp_unlock(void *ctx, void *buf, size_t size)
+{
+	struct kp *k = ctx;
+
+	(void)buf;
+	(void)size;
+	KP_CHECK(kp_dma_unlock(k->dsrc), "kp_dma_unlock");
+	k->dsrc = NULL;
+}
+
+/*
+ * The runtime holds bus mastering on while something needs it (MSI, a DMA
+ * buffer): with nothing else, every lock turns it on and every unlock off
+ * again, two writes of the PCI command register (on each, QEMU switches
+ * the device's bus-master memory region: a memory map update, slow under
+ * emulation).  kp-dma-lock-cold is that
+ * case; kp-dma-lock has MSI enabled, bus mastering held throughout, the
+ * device in the state VFIO's rows have it (the VFIO user sets bus
+ * mastering once) and a driver doing DMA normally has it in.
+ */
+static void run_dma_lock(struct kp *k, FILE *out)
+{
+	static const struct dma_map_ops ops = {
+		.map = kp_lock,
+		.unmap = kp_unlock,
+	};
+
+	if (k->rt)
+		FAIL("dma-lock needs kp_edu: kp_rt sets no 28-bit DMA mask");
+	dma_map_run(&ops, k, k->o, "kp-dma-lock-cold", out);
+	int_on(k, KP_INT_MODE_MSI, 0);
+	dma_map_run(&ops, k, k->o, "kp-dma-lock", out);
+	KP_CHECK(kp_int_disable(k->dev), "kp_int_disable");
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_opts o;
@@ -507,6 +666,12 @@ int main(int argc, char **argv)
 		run_irq(&k, KP_INT_MODE_MSI, 1, out);
 	if (bench_want(o.mode, "every"))
 		run_every(&k, out);
+	if (bench_want(o.mode, "dma-contig"))
+		run_dma(&k, 0, out);
+	if (bench_want(o.mode, "dma-sg"))
+		run_dma(&k, 1, out);
+	if (bench_want(o.mode, "dma-lock"))
+		run_dma_lock(&k, out);
 	kp_close(k.dev);
 	json_end(out);
 	return 0;

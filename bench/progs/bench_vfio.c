@@ -10,8 +10,18 @@
  * VFIO_DEVICE_SET_IRQS UNMASK after the ack.  thread (MSI) is the anchor
  * of libkp's handler thread, the same shape: a second thread blocks in
  * read() on the eventfd, takes the timestamp and posts a semaphore the
- * main thread sleeps on after raising; the main thread acks.  Bus mastering is set in the command register first, or edu's
- * MSI never arrives.  /proc/interrupts must grow by the cycle count.
+ * main thread sleeps on after raising; the main thread acks.  Bus
+ * mastering is set in the command register first, or edu's MSI never
+ * arrives.  /proc/interrupts must grow by the cycle count.
+ *
+ * DMA (bench_dma.h), the counterparts of bench_kp's:
+ *   dma  4 KiB round trips through edu's DMA engine: two 4 KiB user
+ *        buffers mapped once with VFIO_IOMMU_MAP_DMA at IOVAs below edu's
+ *        28-bit limit, edu programmed through the mapped BAR, each
+ *        completion interrupt (MSI) read from the eventfd and acked in
+ *        user mode; type1 mappings are coherent on x86, so no sync
+ *   map  VFIO_IOMMU_MAP_DMA + VFIO_IOMMU_UNMAP_DMA of 4 KiB, 64 KiB and
+ *        1 MiB of user memory (no device I/O)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +40,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_dma.h"
 
 struct vfio {
 	int container, group, dev, efd;
@@ -320,12 +331,126 @@ static void run_thread(struct vfio *v, const struct bench_opts *o, FILE *out)
 	samples_free(&thr);
 }
 
+/* ---- DMA (bench_dma.h) ---------------------------------------------- */
+
+/* IOVAs are ours to choose with type1: low, well inside edu's 28 bits */
+#define IOVA_SRC	0x100000ull
+#define IOVA_DST	0x200000ull
+#define IOVA_MAP	0x1000000ull
+
+static void vfio_map(struct vfio *v, void *buf, uint64_t iova, size_t size)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = size,
+	};
+
+	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &m))
+		FAIL("VFIO_IOMMU_MAP_DMA %zu bytes at 0x%llx: %s", size,
+		     (unsigned long long)iova, strerror(errno));
+}
+
+static void vfio_unmap(struct vfio *v, uint64_t iova, size_t size)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.iova = iova,
+		.size = size,
+	};
+
+	if (ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &u))
+		FAIL("VFIO_IOMMU_UNMAP_DMA at 0x%llx: %s",
+		     (unsigned long long)iova, strerror(errno));
+	if (u.size != size)
+		FAIL("VFIO_IOMMU_UNMAP_DMA unmapped %llu bytes of %zu",
+		     (unsigned long long)u.size, size);
+}
+
+static void vfio_dma_wait(struct dma_rt *rt)
+{
+	struct vfio *v = rt->ctx;
+
+	vfio_wait(v);
+	reg_write(v->bar, EDU_REG_IRQ_ACK, EDU_IRQ_DMA);
+}
+
+static void run_dma(struct vfio *v, const struct bench_opts *o, FILE *out)
+{
+	static const struct dma_rt_ops ops = { .wait = vfio_dma_wait };
+	const char *name = "vfio-dma";
+	struct dma_rt rt = { .bar = v->bar, .ops = &ops, .ctx = v,
+			     .src_bus = IOVA_SRC, .dst_bus = IOVA_DST };
+	struct samples wall, cpu;
+	uint64_t irq0, irq1, xfers;
+	struct pollfd pfd;
+	char checks[384];
+	void *s, *t;
+	int irq;
+
+	if (posix_memalign(&s, 4096, DMA_RT_SIZE) ||
+	    posix_memalign(&t, 4096, DMA_RT_SIZE))
+		FAIL("out of memory");
+	memset(s, 0, DMA_RT_SIZE);	/* fault them in */
+	memset(t, 0, DMA_RT_SIZE);
+	vfio_map(v, s, IOVA_SRC, DMA_RT_SIZE);
+	vfio_map(v, t, IOVA_DST, DMA_RT_SIZE);
+	rt.src = s;
+	rt.dst = t;
+	v->intx = 0;
+	reg_write(v->bar, EDU_REG_IRQ_ACK, ~0u);
+	set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+		 VFIO_IRQ_SET_ACTION_TRIGGER, 1, v->efd);
+	irq = device_irq(o->bdf, 1);
+	pin_irq(o, irq);
+	irq0 = proc_interrupts(irq);
+	xfers = dma_rt_run(&rt, o, name, &wall, &cpu);
+	irq1 = proc_interrupts(irq);
+	pfd.fd = v->efd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 20) != 0)
+		FAIL("%s: the eventfd fired after the last transfer", name);
+	set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+		 VFIO_IRQ_SET_ACTION_TRIGGER, 0, -1);
+	if (irq1 - irq0 != xfers)
+		FAIL("%s: /proc/interrupts grew by %llu for %llu transfers",
+		     name, (unsigned long long)(irq1 - irq0),
+		     (unsigned long long)xfers);
+	vfio_unmap(v, IOVA_SRC, DMA_RT_SIZE);
+	vfio_unmap(v, IOVA_DST, DMA_RT_SIZE);
+	free(s);
+	free(t);
+	snprintf(checks, sizeof(checks), "\"irq\": %d, "
+		 "\"round_trips_compared\": %u, \"transfers\": %llu, "
+		 "\"proc_interrupts_delta\": %llu, \"src_bus\": %llu, "
+		 "\"dst_bus\": %llu", irq, o->warmup + o->iters,
+		 (unsigned long long)xfers,
+		 (unsigned long long)(irq1 - irq0), IOVA_SRC, IOVA_DST);
+	json_record(out, name, "dma", "ns", &wall, checks);
+	json_record(out, name, "dma-cpu", "ns", &cpu, checks);
+	samples_free(&wall);
+	samples_free(&cpu);
+}
+
+static void vfio_map_op(void *ctx, void *buf, size_t size)
+{
+	vfio_map(ctx, buf, IOVA_MAP, size);
+}
+
+static void vfio_unmap_op(void *ctx, void *buf, size_t size)
+{
+	(void)buf;
+	vfio_unmap(ctx, IOVA_MAP, size);
+}
+
 int main(int argc, char **argv)
 {
 	struct vfio v = { 0 };
 	struct bench_opts o;
 	FILE *out;
-	int msi, intx, thread;
+	int msi, intx, thread, dma, map;
 
 	bench_parse(argc, argv, &o);
 	if (!o.bdf)
@@ -333,8 +458,10 @@ int main(int argc, char **argv)
 	msi = bench_want(o.mode, "msi");
 	intx = bench_want(o.mode, "intx");
 	thread = bench_want(o.mode, "thread");
-	if (!msi && !intx && !thread)
-		FAIL("-m must name msi, intx, thread or be all");
+	dma = bench_want(o.mode, "dma");
+	map = bench_want(o.mode, "map");
+	if (!msi && !intx && !thread && !dma && !map)
+		FAIL("-m must name msi, intx, thread, dma, map or be all");
 	vfio_open(&v, o.bdf);
 	out = json_begin(o.out);
 	if (msi)
@@ -343,6 +470,16 @@ int main(int argc, char **argv)
 		run_mode(&v, &o, 1, out);
 	if (thread)
 		run_thread(&v, &o, out);
+	if (dma)
+		run_dma(&v, &o, out);
+	if (map) {
+		static const struct dma_map_ops ops = {
+			.map = vfio_map_op,
+			.unmap = vfio_unmap_op,
+		};
+
+		dma_map_run(&ops, &v, &o, "vfio-map", out);
+	}
 	json_end(out);
 	return 0;
 }

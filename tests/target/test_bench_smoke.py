@@ -1,7 +1,8 @@
 """The benchmark suite keeps working: a smoke run (few repetitions) boots
-its own target, measures every mechanism once and writes the results.
+its own targets, measures every mechanism once and writes the results.
 No timing is asserted - only that every figure was measured and that the
-loops' own checks (one interrupt per wait) passed."""
+loops' own checks (one interrupt per wait, DMA data compared byte for
+byte, pages pinned while mapped and released after) passed."""
 import json
 import os
 import subprocess
@@ -42,3 +43,38 @@ def test_bench_smoke_measures_every_mechanism(repo, tmp_path):
                for r in results["records"])
     assert os.path.getsize(os.path.join(tmp_path, "bench.png")) > 0
     assert "Interrupt-to-user latency" in res.stdout
+    check_dma_rows(results)
+    assert "DMA: 4 KiB edu round trip, kp against VFIO" in res.stdout
+
+
+def check_dma_rows(results):
+    """The DMA rows: every round trip compared, one interrupt per transfer
+    (four per round trip), every map pinning exactly its pages and
+    nothing pinned afterwards - in every run."""
+    p = results["params"]
+    recs = {(r["name"], r["kind"]): r for r in results["records"]}
+    trips = p["dma_warmup"] + p["dma_iters"]
+    for name in ("kp-dma-contig", "kp-dma-sg", "vfio-dma"):
+        for kind in ("dma", "dma-cpu"):
+            r = recs[(name, kind)]
+            assert r["stats"]["n"] == p["dma_iters"] * p["rounds"]
+            assert len(r["checks"]) == p["rounds"]
+            for c in r["checks"]:
+                assert c["round_trips_compared"] == trips
+                assert c["transfers"] == 4 * trips
+                assert c["proc_interrupts_delta"] == 4 * trips
+                if name.startswith("kp-"):
+                    assert c["kp_interrupts_delta"] == 4 * trips
+                    assert c["kp_notifications_delta"] == 4 * trips
+                assert c["src_bus"] + 4096 <= 1 << 28
+                assert c["dst_bus"] + 4096 <= 1 << 28
+    for size in (4096, 65536, 1048576):
+        for prefix in ("kp-dma-lock", "kp-dma-lock-cold", "vfio-map"):
+            r = recs[("%s %d" % (prefix, size), "map")]
+            assert len(r["checks"]) == p["rounds"]
+            per_run = r["stats"]["n"] // p["rounds"]
+            for c in r["checks"]:
+                assert c["size"] == size
+                assert c["pairs"] == p["map_warmup"] + per_run + 1
+                assert c["pinned_while_mapped"] == size // 4096
+                assert c["pinned_after"] == 0

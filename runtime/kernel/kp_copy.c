@@ -8,11 +8,16 @@
  * buffer.  Inside a window the pData side of every copy must lie within
  * that buffer, otherwise nothing is copied and the macro yields -EFAULT.
  * Windows are found by task in a small hash, one lock per bucket, so
- * calls on different CPUs do not share a lock.  The helpers are out of
- * line on purpose: the reference's KP_Call copies sizeof("My Driver
- * V1.00") + 1 bytes from the literal, which FORTIFY would reject at
- * compile time in the plugin; the destination (cVer, 100 bytes, inside
- * pData) is what is checked here.
+ * calls on different CPUs do not share a lock.
+ *
+ * The plugin's side of a copy is bounded too, by the size of its object
+ * when the compiler knows it (the macros pass __builtin_object_size()).
+ * The reference's own KP_Call copies sizeof("My Driver V1.00") + 1 bytes
+ * from that 16-byte literal: KASAN reported the read past its end.  Such
+ * a copy takes what the object holds, zero-fills the rest of the caller's
+ * side and logs the call site; the reference works as written.  The
+ * helpers are out of line so that FORTIFY does not reject that copy at
+ * compile time in the plugin.
  */
 #include <linux/hash.h>
 #include <linux/list.h>
@@ -152,50 +157,91 @@ static bool kp_in_window(const struct kp_copy_window *w, const void *p,
 }
 
 /*
+ * How much of a @size-byte copy the plugin's object (@own bytes, SIZE_MAX
+ * when unknown) can take part in; says so when that is less.
+ */
+static size_t kp_copy_own_bound(size_t size, size_t own, bool to_data,
+				const void *site)
+{
+	if (own >= size)
+		return size;
+	pr_warn_ratelimited("%pS: COPY_%s_USER_OR_KERNEL of %zu bytes %s a %zu-byte object: %zu copied%s\n",
+			    site, to_data ? "TO" : "FROM", size,
+			    to_data ? "from" : "into", own, own,
+			    to_data ? ", the rest zeroed" : "");
+	return own;
+}
+
+/*
  * One copy between a plugin buffer and the caller's data.  @data is the
  * side that belongs to the caller (pData/pOpenData, or a user address):
  * inside a runtime callback it must lie in the copy window; outside one,
- * @kernel says whether it is kernel or user memory.
+ * @kernel says whether it is kernel or user memory.  @own is the size of
+ * the plugin's object on the other side (SIZE_MAX: unknown).
  */
 static int kp_copy(void *dst, const void *src, size_t size, BOOL kernel,
-		   bool to_data)
+		   bool to_data, size_t own, const void *site)
 {
 	const void *data = to_data ? dst : src;
 	struct kp_copy_window *w;
+	size_t n;
 
 	if (!size)
 		return 0;
 
 	w = kp_copy_window_find();
-	if (w) {
-		if (!kp_in_window(w, data, size))
-			return -EFAULT;
-		memcpy(dst, src, size);
-		return 0;
-	}
-
-	if (kernel) {
-		memcpy(dst, src, size);
-		return 0;
-	}
-	if (!in_task())
+	if (w && !kp_in_window(w, data, size))
 		return -EFAULT;
-	if (to_data)
-		return copy_to_user((void __user *)dst, src, size) ? -EFAULT : 0;
-	return copy_from_user(dst, (const void __user *)src, size) ?
-	       -EFAULT : 0;
+	if (!w && !kernel && !in_task())
+		return -EFAULT;
+	n = kp_copy_own_bound(size, own, to_data, site);
+
+	if (w || kernel) {
+		memcpy(dst, src, n);
+		if (to_data && n < size)
+			memset(dst + n, 0, size - n);
+		return 0;
+	}
+	if (!to_data)
+		return copy_from_user(dst, (const void __user *)src, n) ?
+		       -EFAULT : 0;
+	if (copy_to_user((void __user *)dst, src, n))
+		return -EFAULT;
+	if (n < size && clear_user((void __user *)dst + n, size - n))
+		return -EFAULT;
+	return 0;
 }
 
+/* The macros' helpers: @own is __builtin_object_size() of the plugin side. */
+int kp_copy_to_caller(void *dst, const void *src, size_t size, BOOL kernel,
+		      size_t own)
+{
+	return kp_copy(dst, src, size, kernel, true, own,
+		       __builtin_return_address(0));
+}
+EXPORT_SYMBOL_GPL(kp_copy_to_caller);
+
+int kp_copy_from_caller(void *dst, const void *src, size_t size, BOOL kernel,
+			size_t own)
+{
+	return kp_copy(dst, src, size, kernel, false, own,
+		       __builtin_return_address(0));
+}
+EXPORT_SYMBOL_GPL(kp_copy_from_caller);
+
+/* For plugins built against headers older than the bounded macros. */
 int kp_copy_to_user_or_kernel(void *dst, const void *src, size_t size,
 			      BOOL fIsKernelMode)
 {
-	return kp_copy(dst, src, size, fIsKernelMode, true);
+	return kp_copy(dst, src, size, fIsKernelMode, true, SIZE_MAX,
+		       __builtin_return_address(0));
 }
 EXPORT_SYMBOL_GPL(kp_copy_to_user_or_kernel);
 
 int kp_copy_from_user_or_kernel(void *dst, const void *src, size_t size,
 				BOOL fIsKernelMode)
 {
-	return kp_copy(dst, src, size, fIsKernelMode, false);
+	return kp_copy(dst, src, size, fIsKernelMode, false, SIZE_MAX,
+		       __builtin_return_address(0));
 }
 EXPORT_SYMBOL_GPL(kp_copy_from_user_or_kernel);

@@ -152,6 +152,17 @@ class TestReferencePlugin:
     def test_version_message_returns_my_drv_ok(self, version):
         assert version["result"] == 0
 
+    def test_version_copy_past_the_literal_is_bounded_zeroed_and_logged(
+            self, target, runtime, version):
+        """The reference copies sizeof("My Driver V1.00") + 1 bytes from
+        the 16-byte literal (KASAN: global-out-of-bounds before the fix):
+        16 are copied, the 17th is zeroed, the log names the call site."""
+        lines = [ln for ln in dmesg_since(target, runtime).splitlines()
+                 if "COPY_TO_USER_OR_KERNEL of 17 bytes from a 16-byte "
+                 "object: 16 copied, the rest zeroed" in ln]
+        assert (version["byte16"], len(lines)) == (0, 1), lines
+        assert "KP_Call+" in lines[0]
+
     def test_msi_is_granted_when_asked_for(self, msi):
         assert (msi["granted_mode"], msi["nvec"]) == (2, 1)
 

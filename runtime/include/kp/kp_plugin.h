@@ -209,18 +209,25 @@ void kp_free(void *ptr);
  * (the reference's code cannot overrun the kernel copy).  Outside a
  * runtime callback they copy kernel memory when fIsKernelMode is TRUE and
  * user memory (copy_{to,from}_user) when it is FALSE.  They evaluate to 0
- * on success.
+ * on success.  The plugin's side is bounded by its object's size where
+ * the compiler knows it: a larger copy moves what the object holds (the
+ * rest of the caller's side zeroed on COPY_TO) and the kernel log names
+ * the call site.
  */
+int kp_copy_to_caller(void *dst, const void *src, size_t size, BOOL kernel,
+		      size_t own);
+int kp_copy_from_caller(void *dst, const void *src, size_t size, BOOL kernel,
+			size_t own);
 int kp_copy_to_user_or_kernel(void *dst, const void *src, size_t size,
 			      BOOL fIsKernelMode);
 int kp_copy_from_user_or_kernel(void *dst, const void *src, size_t size,
 				BOOL fIsKernelMode);
 #define COPY_TO_USER_OR_KERNEL(dst, src, size, fIsKernelMode) \
-	kp_copy_to_user_or_kernel((void *)(dst), (const void *)(src), \
-				  (size), (fIsKernelMode))
+	kp_copy_to_caller((void *)(dst), (const void *)(src), (size), \
+			  (fIsKernelMode), __builtin_object_size(src, 0))
 #define COPY_FROM_USER_OR_KERNEL(dst, src, size, fIsKernelMode) \
-	kp_copy_from_user_or_kernel((void *)(dst), (const void *)(src), \
-				    (size), (fIsKernelMode))
+	kp_copy_from_caller((void *)(dst), (const void *)(src), (size), \
+			    (fIsKernelMode), __builtin_object_size(dst, 0))
 
 /* ---- Synchronization (B.6.13) ------------------------------------- */
 /*

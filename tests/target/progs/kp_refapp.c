@@ -66,6 +66,7 @@ static int cmd_version(void)
 	struct kp_dev *dev = NULL;
 	MY_DRV_VERSION ver;
 	uint32_t result = ~0u;
+	unsigned int byte16;
 	int err;
 
 	err = open_dev(&dev);
@@ -78,9 +79,12 @@ static int cmd_version(void)
 	err = kp_call(dev, MY_DRV_MSG_VERSION, &ver, sizeof(ver), &result);
 	if (err)
 		return fail(dev, "call", err);
+	/* the reference copies sizeof("My Driver V1.00") + 1 = 17 bytes */
+	byte16 = (unsigned char)ver.cVer[16];
 	ver.cVer[sizeof(ver.cVer) - 1] = '\0';
-	printf("{\"result\": %u, \"ok\": %d, \"dwVer\": %u, \"cVer\": \"%s\"}\n",
-	       result, result == MY_DRV_OK, (unsigned int)ver.dwVer, ver.cVer);
+	printf("{\"result\": %u, \"ok\": %d, \"dwVer\": %u, \"cVer\": \"%s\", "
+	       "\"byte16\": %u}\n", result, result == MY_DRV_OK,
+	       (unsigned int)ver.dwVer, ver.cVer, byte16);
 	kp_close(dev);
 	return 0;
 }

@@ -62,8 +62,11 @@ test-extended: build
 test-unit:
 	$(PYTEST) -m "not target" tests
 
+# TARGET_TESTS: a pytest -m expression, e.g. "target and hardening" (the
+# part of the suite .ci/run runs on the RT and debug kernels)
+TARGET_TESTS ?= target
 test-target: build
-	$(PYTEST) -m target tests
+	$(PYTEST) -m "$(TARGET_TESTS)" $(PYTEST_ARGS) tests
 
 # CMD goes to the guest's bash exactly as typed (quotes, $): through the
 # environment, never through make's or the recipe shell's expansion.

@@ -26,7 +26,7 @@ from kptarget import Target
 from kptest import (dmesg_mark, dmesg_problems, dmesg_since, edu_bdf, load,
                     run_json, unload)
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.hardening]
 
 PROGS = "tests/target/progs/build"
 EVENTS = PROGS + "/kp_events"

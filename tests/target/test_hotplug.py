@@ -39,7 +39,9 @@ import pytest
 
 from kptest import dmesg_mark, dmesg_problems, dmesg_since
 
-pytestmark = [pytest.mark.target, pytest.mark.own_guests]
+pytestmark = [pytest.mark.target,
+              pytest.mark.own_guests,
+              pytest.mark.hardening]
 
 PROGS = "tests/target/progs/build"
 RUNTIME_KO = "runtime/kernel/kp_runtime.ko"

@@ -40,7 +40,7 @@ import pytest
 
 from kptest import dmesg_problems, run_tagged, show_figures
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.hardening]
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -26,7 +26,7 @@ import pytest
 from kptest import (dmesg_mark, dmesg_problems, dmesg_since, load,
                     show_figures, unload)
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.hardening]
 
 PROGS = "tests/target/progs/build"
 RUNTIME_KO = "runtime/kernel/kp_runtime.ko"

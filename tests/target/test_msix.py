@@ -20,7 +20,7 @@ import pytest
 from kptest import (dmesg_mark, dmesg_problems, dmesg_since, load,
                     module_loaded, run_json, unload)
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.hardening]
 
 PROGS = "tests/target/progs/build"
 MSIXAPP = PROGS + "/kp_msixapp"

@@ -32,7 +32,7 @@ from kptarget import Target
 from kptest import (dmesg_problems, last_json, load, module_loaded,
                     run_tagged, unload)
 
-pytestmark = [pytest.mark.target, pytest.mark.extended]
+pytestmark = [pytest.mark.target, pytest.mark.extended, pytest.mark.hardening]
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -35,7 +35,7 @@ from kptarget import Target
 from kptest import (dmesg_mark, dmesg_since, load, show_figures,
                     unload)
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.hardening]
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

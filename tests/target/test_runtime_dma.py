@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.target
+pytestmark = [pytest.mark.target, pytest.mark.hardening]
 
 PROG = "tests/target/progs/build/kp_dmatest"
 ROUNDS = 1000

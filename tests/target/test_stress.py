@@ -22,7 +22,7 @@ from kptest import (dmesg_mark, dmesg_problems, dmesg_since, edu_bdf,
                     hostile_counters, kp_leak_state, load, show_figures,
                     unload)
 
-pytestmark = [pytest.mark.target, pytest.mark.extended]
+pytestmark = [pytest.mark.target, pytest.mark.extended, pytest.mark.hardening]
 
 PROGS = "tests/target/progs/build"
 RUNTIME_KO = "runtime/kernel/kp_runtime.ko"

@@ -421,6 +421,7 @@ static void kp_kill_dpcs(struct kp_irq *ki)
 /*
  * Releases what kp_int_enable_locked() set up, in this order (each step
  * needs the previous one done):
+ *   0. mark it stopped, so the handler claims nothing from here on;
  *   1. mask INTx at the device (DisINTx): a device still asserting a
  *      shared line must not storm the other drivers on it once our
  *      handler is gone;
@@ -439,6 +440,14 @@ static void __kp_irq_free(struct kp_irq *ki, u32 reason)
 	struct pci_dev *pdev = kdev->pdev;
 	u32 stopped;
 
+	/*
+	 * Stopped from here on: the handler returns IRQ_NONE.  free_irq()
+	 * may call it once more after shutting the line down (DEBUG_SHIRQ
+	 * does), which must not read as the kernel having disabled the line
+	 * (the debug kernel logged "the kernel disabled IRQ" at every
+	 * teardown of an INTx session).  A stop found earlier is kept.
+	 */
+	stopped = atomic_cmpxchg(&ki->stop_reason, 0, reason);
 	if (ki->mode == KP_INT_MODE_INTX)
 		pci_intx(pdev, 0);
 	kp_free_vectors(ki);
@@ -453,7 +462,6 @@ static void __kp_irq_free(struct kp_irq *ki, u32 reason)
 	kp_trace_slots_put(ki);
 
 	/* a storm or spurious disable is the better explanation */
-	stopped = atomic_read(&ki->stop_reason);
 	kp_notify_stop(&ki->owner->notify, stopped ? stopped : reason);
 	kfree(ki->trans);
 	kfree(ki);

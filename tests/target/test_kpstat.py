@@ -376,8 +376,11 @@ def hidden_symbols(target, edu):
     try:
         cmd = HAMMER % (PROGS, EDU_DEV) + "; %s --dev %s irq --mode msi " \
             "--count 10 >/dev/null" % (EDU_APP, EDU_DEV)
-        outs = {fmt: kpstat_around(target, cmd, "-d kp_edu0 " + fmt)[1]
-                for fmt in ("", "--json", "-p")}
+        outs = {}
+        for fmt in ("", "--json", "-p"):
+            # the command's output too: a failure shows what it did
+            outs["cmd" + fmt], outs[fmt] = kpstat_around(
+                target, cmd + "; echo rc=$?", "-d kp_edu0 " + fmt)
         outs["shown"] = kpstat_around(target, cmd,
                                       "--json --show-addresses")[1]
     finally:
@@ -426,7 +429,8 @@ def test_prometheus_kp_mode_is_valid_and_complete(hidden_symbols):
             "kpstat_kp_lock_acquisitions_total",
             "kpstat_kp_lock_wait_seconds_sum",
             "kpstat_kp_device_interrupts_total",
-            "kpstat_kp_trace_sample"} <= metrics
+            "kpstat_kp_trace_sample"} <= metrics, \
+        (sorted(metrics), hidden_symbols["cmd-p"], text[-3000:])
     assert re.search(r'^kpstat_kp_interrupts_total\{device="kp_edu0",'
                      r'vector="0",irq="\d+"\} 10$', text, re.M), text
 

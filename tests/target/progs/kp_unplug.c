@@ -448,13 +448,21 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 static int touch_map(volatile uint32_t *map, uint32_t v, uint64_t *bad,
 		     uintptr_t *addr)
 {
+	uint32_t got;
+
 	if (sigsetjmp(bus_jmp, 1)) {
 		*addr = bus_addr;
 		return 1;
 	}
 	bus_armed = 1;
 	map[EDU_LIVENESS / 4] = v;
-	if (map[EDU_LIVENESS / 4] != ~v)
+	got = map[EDU_LIVENESS / 4];
+	/*
+	 * All-ones is what a read gets from a device that is going away
+	 * before the runtime revokes the mapping (seen once in a QMP
+	 * unplug): not a mismatch, the next access faults.
+	 */
+	if (got != ~v && got != 0xffffffff)
 		(*bad)++;
 	bus_armed = 0;
 	return 0;

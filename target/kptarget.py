@@ -137,18 +137,30 @@ def build_initramfs(kver, moddir, build_dir):
     sources.append(os.path.join(moddir, "modules.dep"))
     if (not os.path.exists(out) or
             os.path.getmtime(out) < max(map(os.path.getmtime, sources))):
-        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(out) + ".",
-                                   dir=build_dir)
-        os.close(fd)
-        try:
+        def make(tmp):
             subprocess.run([os.path.join(REPO, "target", "mkinitramfs.sh"),
                             moddir, tmp], check=True)
+            return True
+        _write_into_place(out, make)
+    return out
+
+
+def _write_into_place(out, make):
+    """make(tmp) writes a temporary file beside @out; when it returns
+    True the file becomes @out (mode 0644) by rename, so concurrent
+    readers never see a half-written one.  Returns what make returned."""
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(out) + ".",
+                               dir=os.path.dirname(out))
+    os.close(fd)
+    try:
+        done = make(tmp)
+        if done:
             os.chmod(tmp, 0o644)
             os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return out
+        return done
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 # Boot an uncompressed vmlinux through its PVH entry (QEMU loads the ELF
@@ -228,19 +240,14 @@ def boot_image(image, vmlinux, build_dir):
     if elf is None:
         open(none, "w").close()
         return image
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(out) + ".",
-                               dir=build_dir)
-    try:
-        with os.fdopen(fd, "wb") as f:
+
+    def make(tmp):
+        with open(tmp, "wb") as f:
             f.write(elf)
-        if not _has_pvh_note(tmp):
-            open(none, "w").close()
-            return image
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        return _has_pvh_note(tmp)
+    if not _write_into_place(out, make):
+        open(none, "w").close()
+        return image
     return out
 
 

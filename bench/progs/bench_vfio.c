@@ -74,6 +74,30 @@ static void set_irqs(struct vfio *v, unsigned int index, uint32_t flags,
 		     flags, strerror(errno));
 }
 
+/*
+ * The end of a measured loop on @irq: no interrupt may be left over on the
+ * eventfd, the IRQ is released, and /proc/interrupts must have grown by
+ * exactly the @n @what the loop made since @irq0.  Returns the count now.
+ */
+static uint64_t vfio_irqs_end(struct vfio *v, unsigned int index,
+			      const char *name, int irq, uint64_t irq0,
+			      uint64_t n, const char *what)
+{
+	struct pollfd pfd = { .fd = v->efd, .events = POLLIN };
+	uint64_t irq1 = proc_interrupts(irq);
+
+	if (poll(&pfd, 1, 20) != 0)
+		FAIL("%s: the eventfd fired after the last of the %s", name,
+		     what);
+	set_irqs(v, index, VFIO_IRQ_SET_DATA_NONE |
+		 VFIO_IRQ_SET_ACTION_TRIGGER, 0, -1);
+	if (irq1 - irq0 != n)
+		FAIL("%s: /proc/interrupts grew by %llu for %llu %s", name,
+		     (unsigned long long)(irq1 - irq0), (unsigned long long)n,
+		     what);
+	return irq1;
+}
+
 static void vfio_open(struct vfio *v, const char *bdf)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
@@ -174,7 +198,6 @@ static void run_mode(struct vfio *v, const struct bench_opts *o, int intx,
 	const char *name = intx ? "vfio-intx" : "vfio-msi";
 	struct samples lat, thr;
 	uint64_t irq0, irq1, cycles = 0, t0, t1;
-	struct pollfd pfd;
 	unsigned int i, r;
 	char checks[256];
 	int irq;
@@ -209,18 +232,7 @@ static void run_mode(struct vfio *v, const struct bench_opts *o, int intx,
 		cycles += o->batch;
 		samples_add(&thr, (t1 - t0) / o->batch);
 	}
-	irq1 = proc_interrupts(irq);
-	/* nothing may be left over: a stray interrupt would show here */
-	pfd.fd = v->efd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 20) != 0)
-		FAIL("%s: the eventfd fired after the last cycle", name);
-	set_irqs(v, index, VFIO_IRQ_SET_DATA_NONE |
-		 VFIO_IRQ_SET_ACTION_TRIGGER, 0, -1);
-	if (irq1 - irq0 != cycles)
-		FAIL("%s: /proc/interrupts grew by %llu for %llu cycles", name,
-		     (unsigned long long)(irq1 - irq0),
-		     (unsigned long long)cycles);
+	irq1 = vfio_irqs_end(v, index, name, irq, irq0, cycles, "cycles");
 	snprintf(checks, sizeof(checks), "\"irq\": %d, \"cycles\": %llu, "
 		 "\"proc_interrupts_delta\": %llu, \"batch\": %u", irq,
 		 (unsigned long long)cycles,
@@ -385,7 +397,6 @@ static void run_dma(struct vfio *v, const struct bench_opts *o, FILE *out)
 			     .src_bus = IOVA_SRC, .dst_bus = IOVA_DST };
 	struct samples wall, cpu;
 	uint64_t irq0, irq1, xfers;
-	struct pollfd pfd;
 	char checks[384];
 	void *s, *t;
 	int irq;
@@ -407,17 +418,8 @@ static void run_dma(struct vfio *v, const struct bench_opts *o, FILE *out)
 	pin_irq(o, irq);
 	irq0 = proc_interrupts(irq);
 	xfers = dma_rt_run(&rt, o, name, &wall, &cpu);
-	irq1 = proc_interrupts(irq);
-	pfd.fd = v->efd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 20) != 0)
-		FAIL("%s: the eventfd fired after the last transfer", name);
-	set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
-		 VFIO_IRQ_SET_ACTION_TRIGGER, 0, -1);
-	if (irq1 - irq0 != xfers)
-		FAIL("%s: /proc/interrupts grew by %llu for %llu transfers",
-		     name, (unsigned long long)(irq1 - irq0),
-		     (unsigned long long)xfers);
+	irq1 = vfio_irqs_end(v, VFIO_PCI_MSI_IRQ_INDEX, name, irq, irq0, xfers,
+			     "transfers");
 	vfio_unmap(v, IOVA_SRC, DMA_RT_SIZE);
 	vfio_unmap(v, IOVA_DST, DMA_RT_SIZE);
 	free(s);

@@ -99,12 +99,13 @@ def test_fuzzing_reached_the_interesting_outcomes(fuzz):
 
 
 def test_almost_every_call_reaches_the_driver(fuzz):
-    # A closed, read-only or /dev/null fd under the callers stays only one
-    # open() long.  Calls on it fail fast, so their share grows with host
-    # load: 20-21% on a quiet host, 33% beside a busy one.  The fuzzer's
-    # old fd bug made it 96%; half is the line between the two.
+    # The swapper puts a closed, read-only or /dev/null fd under the
+    # callers for 1-8 calls in every 21-209, so calls meeting one are
+    # about 3% on any kernel; ENOTTY adds the random ioctl numbers the
+    # driver refuses.  The fuzzer's old fd bug (its fd left closed) made
+    # it 96%; a third is far from both.
     e = fuzz["fuzz"]["errno"]
-    assert e.get("EBADF", 0) + e.get("ENOTTY", 0) < 0.5 * fuzz["calls"], e
+    assert e.get("EBADF", 0) + e.get("ENOTTY", 0) < fuzz["calls"] / 3, e
     assert fuzz["fuzz"]["open_failures"] == 0, fuzz["fuzz"]
 
 

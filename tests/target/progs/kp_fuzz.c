@@ -12,8 +12,8 @@
  * commands) or a pointer into unmapped, PROT_NONE, read-only, kernel,
  * non-canonical or shared (the notification ack page) memory; now and
  * then an mmap()/munmap() or poll().  A second thread keeps replacing the
- * fd under the first: closed, /dev/null, a new read-write or read-only
- * open of the node (dup2 onto the same number).  Blocking waits are cut
+ * fd under the first (see swapper()): closed, /dev/null, a new read-write
+ * or read-only open of the node (dup2 onto the same number).  Blocking waits are cut
  * short by a timer signal (EINTR).
  *
  * What the fuzzer keeps away from the device - QEMU's edu, not the
@@ -59,6 +59,7 @@ static volatile int done;
 static uint64_t errs[MAX_ERRNO + 1];
 static uint64_t undoc[MAX_ERRNO + 1];
 static uint64_t n_mmap, n_poll, n_swaps;
+static uint64_t n_made;		/* calls so far, for the swapper */
 
 static uint8_t *buf;		/* read-write, random contents */
 static uint8_t *ro;		/* read-only, zeros */
@@ -68,12 +69,18 @@ static uint8_t *ack_page;	/* the notification ack page, shared */
 
 static uint64_t rnd_state;
 
+static uint64_t rnd_r(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* the callers' thread; the swapper has its own state */
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return rnd_r(&rnd_state);
 }
 
 static uint64_t pick(const uint64_t *v, size_t n)
@@ -501,37 +508,58 @@ static void one_mmap(int fd)
 	munmap(p, len);
 }
 
-/* Puts a new kp fd opened with @flags at fd_num. */
-static void reopen(int flags)
+/* A new kp fd opened with @flags, or -1 (counted) */
+static int open_node(int flags)
 {
 	int fd = open(devpath, flags | O_CLOEXEC);
 
 	if (fd < 0) {
 		open_errno = errno;
 		__atomic_add_fetch(&n_open_fail, 1, __ATOMIC_RELAXED);
-		return;
 	}
-	/* after close(fd_num), open() hands out that very number */
-	if (fd == fd_num)
+	return fd;
+}
+
+/* Puts @fd at fd_num (dup2 closes what was there) and drops @fd. */
+static void install(int fd)
+{
+	if (fd < 0)
 		return;
 	dup2(fd, fd_num);
 	close(fd);
 }
 
 /*
- * Races the callers with close() and dup2() on their fd.  A closed fd,
- * /dev/null or a read-only fd stays only while a read-write kp fd is
- * opened: calls on them fail 30 times faster than calls into the driver
- * (EBADF, ENOTTY), so longer gaps would spend most calls there.
+ * Sleeps until the callers have made @n more calls (or the run ends).
+ * Counting calls, not time, keeps the share of calls that meet a bad fd
+ * the same on a fast kernel and on a debug kernel 5 times slower.
+ */
+static void wait_calls(uint64_t n, unsigned int poll_us)
+{
+	uint64_t until = __atomic_load_n(&n_made, __ATOMIC_RELAXED) + n;
+
+	while (!done && __atomic_load_n(&n_made, __ATOMIC_RELAXED) < until)
+		usleep(poll_us);
+}
+
+/*
+ * Races the callers with close() and dup2() on their fd: every 20-200
+ * calls the fd becomes closed, /dev/null or a read-only open of the node
+ * for 1-8 calls, or is replaced by a new read-write open.  The read-write
+ * replacement is opened before the bad fd goes in, so its open() time
+ * (long on a debug kernel) does not stretch the gap.
  */
 static void *swapper(void *arg)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	uint64_t st = *(uint64_t *)arg;
 
-	(void)arg;
 	while (!done) {
-		usleep(200 + rnd() % 2000);
-		switch (rnd() % 4) {
+		int next;
+
+		wait_calls(20 + rnd_r(&st) % 181, 200);
+		next = open_node(O_RDWR);
+		switch (rnd_r(&st) % 4) {
 		case 0:
 			close(fd_num);
 			break;
@@ -539,12 +567,14 @@ static void *swapper(void *arg)
 			dup2(null, fd_num);
 			break;
 		case 2:
-			reopen(O_RDONLY);
+			install(open_node(O_RDONLY));
 			break;
 		default:	/* a new open file under the callers' feet */
-			break;
+			goto swap;
 		}
-		reopen(O_RDWR);		/* the gap is one open() long */
+		wait_calls(1 + rnd_r(&st) % 8, 50);
+swap:
+		install(next);
 		__atomic_add_fetch(&n_swaps, 1, __ATOMIC_RELAXED);
 	}
 	close(null);
@@ -560,7 +590,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t calls = 1000000, made = 0, seed = 1, i;
+	uint64_t calls = 1000000, made = 0, seed = 1, i, swap_seed;
 	double seconds = 600, t0, t1;
 	struct sigaction sa;
 	pthread_t th;
@@ -620,7 +650,8 @@ int main(int argc, char **argv)
 		 KP_MMAP_NOTIFY_ACK);
 	ack_page = p == MAP_FAILED ? NULL : p;
 	fd_num = fd;
-	pthread_create(&th, NULL, swapper, NULL);
+	swap_seed = rnd() | 1;
+	pthread_create(&th, NULL, swapper, &swap_seed);
 
 	t0 = kpt_now();
 	while (made < calls) {
@@ -649,6 +680,7 @@ int main(int argc, char **argv)
 		if (cmd == KP_INT_WAIT || cmd == KP_EVENT_WAIT)
 			arm(0);
 		made++;
+		__atomic_store_n(&n_made, made, __ATOMIC_RELAXED);
 		if (e > MAX_ERRNO)
 			e = MAX_ERRNO;
 		errs[e]++;

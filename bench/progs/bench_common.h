@@ -32,6 +32,17 @@
 void bench_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 
+/*
+ * FAILs when a libkp call returned an error (@err < 0), with libkp's text
+ * for @dev's last error (programs that use it include libkp.h).
+ */
+#define KP_CHECK_DEV(dev, err, what) do {				\
+	int _e = (err);							\
+	if (_e)								\
+		FAIL("%s: %s (%s)", what, strerror(-_e),		\
+		     (dev) ? kp_strerror(dev) : "");			\
+} while (0)
+
 static inline uint64_t now_ns(void)
 {
 	struct timespec ts;

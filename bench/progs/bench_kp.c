@@ -78,12 +78,7 @@ struct kp {
 	struct kp_dma *dsrc, *ddst;
 };
 
-#define KP_CHECK(err, what) do { \
-	int _e = (err); \
-	if (_e) \
-		FAIL("%s: %s (%s)", what, strerror(-_e), \
-		     k->dev ? kp_strerror(k->dev) : ""); \
-} while (0)
+#define KP_CHECK(err, what) KP_CHECK_DEV(k->dev, err, what)
 
 static void kp_open_edu(struct kp *k)
 {

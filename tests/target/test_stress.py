@@ -30,6 +30,8 @@ HOSTILE_KO = "tests/target/plugins/kp_hostile/kp_hostile.ko"
 KPSTAT = "bpf/build/kpstat"
 SECONDS = int(os.environ.get("KP_STRESS_SECONDS", "20"))
 SEED = int(os.environ.get("KP_STRESS_SEED", "1"))
+# kp_stress ends its own run after SECONDS; this much later it is hung
+HANG_GRACE = 120
 
 STRESS = r"""
 bdf=%(bdf)s
@@ -39,12 +41,29 @@ rm -f /tmp/kps.*
 setsid %(progs)s/kp_stress --bdf $bdf --seconds %(secs)d --seed %(seed)d \
     >/tmp/kps.out 2>/tmp/kps.err </dev/null &
 pid=$!
-# kpstat attaches and detaches until the stress ends
+# kpstat attaches and detaches until the stress ends (KILL if INT is not
+# enough: a kpstat that ignored it would hold the loop forever)
 ( while kill -0 $pid 2>/dev/null; do
-    timeout -s INT 60 %(kpstat)s -D 1 -j >/dev/null 2>>/tmp/kps.kpstat.err
+    timeout -k 5 -s INT 60 %(kpstat)s -D 1 -j >/dev/null \
+        2>>/tmp/kps.kpstat.err
     echo $? >>/tmp/kps.kpstat.rc
   done ) &
 kpstat_loop=$!
+# A stress still running %(grace)d s after its end is hung: record where
+# each of its threads and every kpstat sleeps, then kill it, so that the
+# test fails with the stacks instead of timing out with nothing.
+( sleep %(hang)d
+  kill -0 $pid 2>/dev/null || exit 0
+  for t in /proc/[0-9]*/task/*; do
+    case "$(cat $t/comm 2>/dev/null)" in
+    kp_stress|kpstat) ;;
+    *) continue ;;
+    esac
+    echo "== $t $(cat $t/comm) $(cut -d' ' -f3 $t/stat) $(cat $t/wchan)"
+    cat $t/stack
+  done >/tmp/kps.hung 2>&1
+  kill -9 $pid ) &
+watchdog=$!
 node_of() { for f in /sys/class/kp/*/bdf; do [ "$(cat $f 2>/dev/null)" = "$1" ] && return 0; done; return 1; }
 removals=0
 sleep 1
@@ -58,6 +77,7 @@ while kill -0 $pid 2>/dev/null; do
   sleep 1.$((RANDOM %% 10))
 done
 wait $pid; rc=$?
+kill $watchdog 2>/dev/null
 wait $kpstat_loop
 for i in $(seq 100); do node_of $bdf && break; sleep 0.1; done
 echo "@rc $rc"
@@ -67,6 +87,7 @@ echo "@kpstat-err $(sort -u /tmp/kps.kpstat.err | head -3 | tr '\n' ' ')"
 echo "@kmem $(%(progs)s/kp_kmem diff /tmp/kps.kmem)"
 echo "@err $(head -c 500 /tmp/kps.err)"
 cat /tmp/kps.out
+if [ -s /tmp/kps.hung ]; then echo "@hung"; cat /tmp/kps.hung; fi
 """
 
 
@@ -84,8 +105,10 @@ def stress(target, repo):
         leaks_before = kp_leak_state(target)
         mark = dmesg_mark(target)
         res = target.run(STRESS % dict(bdf=bdf, seed=SEED, secs=SECONDS,
-                                       progs=PROGS, kpstat=KPSTAT),
-                         timeout=SECONDS + 300)
+                                       progs=PROGS, kpstat=KPSTAT,
+                                       grace=HANG_GRACE,
+                                       hang=SECONDS + HANG_GRACE),
+                         timeout=SECONDS + HANG_GRACE + 240)
         out = {"raw": res.out, "dmesg": dmesg_since(target, mark),
                "counters": [before, hostile_counters(target)],
                "leaks": [leaks_before, kp_leak_state(target)]}
@@ -100,6 +123,9 @@ def stress(target, repo):
                                      for i in range(2, len(w) - 1, 2)}
             elif line.startswith("@kpstat-err "):
                 out["kpstat_err"] = line[12:].strip()
+            elif line == "@hung":
+                out["hung"] = res.out.split("@hung\n", 1)[1]
+                break
             elif line.startswith("@err "):
                 out["stderr"] = line[5:].strip()
             elif line.startswith("@"):
@@ -115,6 +141,8 @@ def stress(target, repo):
 
 
 def test_stress_runs_to_the_end_without_unexpected_errors(stress, request):
+    assert "hung" not in stress, "kp_stress hung; its threads:\n" + \
+        stress["hung"][-6000:]
     s = stress.get("stress")
     assert s is not None, stress["raw"][-3000:]
     ops = s["ops"]

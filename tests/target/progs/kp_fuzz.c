@@ -443,10 +443,17 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* Blocking waits end with EINTR after 1 ms. */
+/*
+ * Blocking waits end with EINTR within 1 ms.  The timer repeats until it
+ * is disarmed: a one-shot could fire before the ioctl goes to sleep (a
+ * loaded host delays the caller by more than 1 ms), and the wait would
+ * then sleep until something else woke it - before the swapper counted
+ * calls, its close() did, every 1-2 ms.
+ */
 static void arm(int on)
 {
-	struct itimerval it = { .it_value = { 0, on ? 1000 : 0 } };
+	struct itimerval it = { .it_value = { 0, on ? 1000 : 0 },
+				.it_interval = { 0, on ? 1000 : 0 } };
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }

@@ -50,6 +50,7 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/poll.h>
 #include <linux/rwsem.h>
+#include <linux/sched/clock.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -285,6 +286,19 @@ void kp_trace_irq(struct kp_vector *vec, bool handled, bool dpc_pending,
 void kp_trace_dpc_begin(struct kp_vector *vec, struct kp_batch *b);
 void kp_trace_dpc(struct kp_vector *vec, const struct kp_batch *b, u32 count,
 		  u32 ret, u64 t0);
+
+/*
+ * The clock of the traced timestamps: local_clock(), ftrace's default.
+ * Every interval it measures starts and ends on one CPU (the hard IRQ,
+ * and the tasklet it scheduled, which runs where it was scheduled), and
+ * it reads the TSC even where the kernel keeps time with another
+ * clocksource: QEMU's TCG falls back to the HPET, whose every read is an
+ * emulated MMIO access (ktime_get_ns() about 1 us there).
+ */
+static inline u64 kp_trace_clock(void)
+{
+	return local_clock();
+}
 
 /* kp_notify.c */
 int kp_notify_init(struct kp_notify *n);

@@ -141,7 +141,7 @@ static irqreturn_t kp_irq_handler(int irq, void *data)
 	bool intx = ki->mode == KP_INT_MODE_INTX;
 	bool claimed = false, mine = false, dpc = false;
 	bool traced = trace_kp_irq_batch_enabled();
-	u64 t0 = traced ? ktime_get_ns() : 0, dpc_t0 = 0;
+	u64 t0 = traced ? kp_trace_clock() : 0, dpc_t0 = 0;
 	u32 ret = 0;
 	bool handled;
 
@@ -184,7 +184,7 @@ static irqreturn_t kp_irq_handler(int irq, void *data)
 		if (ki->dpc_inline) {
 			trace_kp_dpc_schedule(kdev->minor, vec->index, 1);
 			if (traced)
-				dpc_t0 = ktime_get_ns();
+				dpc_t0 = kp_trace_clock();
 			ret = kp_dpc_run(vec, 1);
 		} else {
 			u32 pending = atomic_inc_return(&vec->pending);

@@ -379,7 +379,7 @@ void kp_dpc_fn(struct tasklet_struct *t)
 	traced = trace_kp_irq_batch_enabled();
 	if (traced) {
 		kp_trace_dpc_begin(vec, &batch);
-		t0 = ktime_get_ns();
+		t0 = kp_trace_clock();
 	}
 	ret = kp_dpc_run(vec, count);
 	if (traced)

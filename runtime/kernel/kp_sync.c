@@ -16,7 +16,6 @@
  * number, not their address (no kernel pointers reach user mode).
  */
 #include <linux/atomic.h>
-#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -58,11 +57,11 @@ void kp_spinlock_wait(KP_SPINLOCK *spinlock)
 	}
 
 	trace_kp_lock_contended(spinlock->id, _RET_IP_);
-	start = ktime_get_ns();
+	start = kp_trace_clock();
 	raw_spin_lock_irqsave(&spinlock->lock, flags);
 	spinlock->flags = flags;
 	trace_kp_lock_acquired(spinlock->id, _RET_IP_,
-			       ktime_get_ns() - start, 1);
+			       kp_trace_clock() - start, 1);
 }
 EXPORT_SYMBOL_GPL(kp_spinlock_wait);
 

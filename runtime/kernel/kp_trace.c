@@ -13,7 +13,6 @@
  * the batch is a statistic, the exact counts are kp_stats.)
  */
 #include <linux/idr.h>
-#include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 
@@ -89,7 +88,7 @@ static void kp_trace_emit(struct kp_vector *vec, const struct kp_batch *b,
 void kp_trace_irq(struct kp_vector *vec, bool handled, bool dpc_pending,
 		  u64 t0, u32 count, u32 ret, u64 dpc_t0)
 {
-	u64 now = ktime_get_ns();
+	u64 now = kp_trace_clock();
 	struct kp_batch b;
 
 	vec->batch.irqs++;
@@ -125,7 +124,7 @@ void kp_trace_dpc_begin(struct kp_vector *vec, struct kp_batch *b)
 void kp_trace_dpc(struct kp_vector *vec, const struct kp_batch *b, u32 count,
 		  u32 ret, u64 t0)
 {
-	u64 now = ktime_get_ns();
+	u64 now = kp_trace_clock();
 	unsigned long flags;
 	u64 lat;
 

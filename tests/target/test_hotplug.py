@@ -404,7 +404,10 @@ def mismatches(actual, exact, where):
         if isinstance(v, dict) and isinstance(got, dict):
             out += mismatches(got, v, "%s.%s" % (where, k))
         elif got != v:
-            out.append("%s.%s: got %r, expected %r" % (where, k, got, v))
+            out.append("%s.%s: got %r, expected %r%s" % (
+                where, k, got, v, " (first: %s)" % actual["first_mismatch"]
+                if k == "mismatches" and "first_mismatch" in actual
+                else ""))
     return out
 
 

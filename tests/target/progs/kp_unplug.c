@@ -115,6 +115,7 @@ struct role {
 	/* mmap */
 	volatile uint32_t *map;
 	uint64_t	accesses, mismatches;
+	uint32_t	bad_wrote, bad_got;	/* the first mismatch */
 	volatile int	sigbus;
 	uintptr_t	sigbus_addr;
 	int		maps_has, sigbus_after_readd;
@@ -445,7 +446,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 }
 
 /* One liveness write + read through @map; 1 if it faulted (SIGBUS). */
-static int touch_map(volatile uint32_t *map, uint32_t v, uint64_t *bad,
+static int touch_map(volatile uint32_t *map, uint32_t v, struct role *r,
 		     uintptr_t *addr)
 {
 	uint32_t got;
@@ -462,8 +463,10 @@ static int touch_map(volatile uint32_t *map, uint32_t v, uint64_t *bad,
 	 * before the runtime revokes the mapping (seen once in a QMP
 	 * unplug): not a mismatch, the next access faults.
 	 */
-	if (got != ~v && got != 0xffffffff)
-		(*bad)++;
+	if (got != ~v && got != 0xffffffff && !r->mismatches++) {
+		r->bad_wrote = v;
+		r->bad_got = got;
+	}
 	bus_armed = 0;
 	return 0;
 }
@@ -475,7 +478,7 @@ static void *mmap_thread(void *arg)
 
 	r->started = 1;
 	for (;;) {
-		if (touch_map(r->map, v++, &r->mismatches, &r->sigbus_addr)) {
+		if (touch_map(r->map, v++, r, &r->sigbus_addr)) {
 			r->sigbus = 1;
 			break;
 		}
@@ -937,10 +940,12 @@ static void role_json(struct role *r, double t_removed)
 		break;
 	case R_MMAP:
 		printf(", \"accesses\": %llu, \"mismatches\": %llu, "
+		       "\"first_mismatch\": \"wrote 0x%08x, read 0x%08x\", "
 		       "\"sigbus\": %d, \"sigbus_in_map\": %d, "
 		       "\"maps_has_mapping\": %d, \"sigbus_after_readd\": %d",
 		       (unsigned long long)r->accesses,
-		       (unsigned long long)r->mismatches, r->sigbus,
+		       (unsigned long long)r->mismatches, r->bad_wrote,
+		       r->bad_got, r->sigbus,
 		       r->sigbus && r->sigbus_addr >= (uintptr_t)r->map &&
 		       r->sigbus_addr < (uintptr_t)r->map + MAP_LEN,
 		       r->maps_has, r->sigbus_after_readd);
@@ -1138,8 +1143,8 @@ int main(int argc, char **argv)
 		if (readded) {
 			for (i = 0; i < nroles; i++) {
 				struct role *r = &roles[i];
+				struct role scratch = { 0 };	/* not counted */
 				uintptr_t a;
-				uint64_t bad = 0;
 
 				if (r->fd >= 0) {
 					memset(&info, 0, sizeof(info));
@@ -1150,7 +1155,7 @@ int main(int argc, char **argv)
 				if (r->kind == R_MMAP && r->map &&
 				    r->map != MAP_FAILED)
 					r->sigbus_after_readd =
-						touch_map(r->map, 1, &bad, &a);
+						touch_map(r->map, 1, &scratch, &a);
 			}
 		} else {
 			fail = "not re-added";

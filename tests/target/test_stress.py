@@ -62,7 +62,7 @@ kpstat_loop=$!
     echo "== $t $(cat $t/comm) $(cut -d' ' -f3 $t/stat) $(cat $t/wchan)"
     cat $t/stack
   done >/tmp/kps.hung 2>&1
-  kill -9 $pid ) &
+  kill -9 $pid ) </dev/null >/dev/null 2>&1 &
 watchdog=$!
 node_of() { for f in /sys/class/kp/*/bdf; do [ "$(cat $f 2>/dev/null)" = "$1" ] && return 0; done; return 1; }
 removals=0

@@ -33,7 +33,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +60,8 @@ static uint64_t errs[MAX_ERRNO + 1];
 static uint64_t undoc[MAX_ERRNO + 1];
 static uint64_t n_mmap, n_poll, n_swaps;
 static uint64_t n_made;		/* calls so far, for the swapper */
+static int restore_fd = -1;	/* the fd to put back after a bad one */
+static uint64_t restore_at;	/* ... once n_made reaches this (0: none) */
 
 static uint8_t *buf;		/* read-write, random contents */
 static uint8_t *ro;		/* read-only, zeros */
@@ -539,27 +540,39 @@ static void install(int fd)
 
 /*
  * Waits until the callers have made @n more calls (or the run ends),
- * sleeping @poll_us between looks, or yielding when it is 0: a sleep
- * lasts 50 us or more, 30 calls on a fast kernel.  Counting calls, not
- * time, keeps the share of calls that meet a bad fd the same on a fast
- * kernel and on a debug kernel 5 times slower.
+ * sleeping @poll_us between looks.  Counting calls, not time, keeps the
+ * share of calls that meet a bad fd the same on a fast kernel and on a
+ * debug kernel 5 times slower.
  */
 static void wait_calls(uint64_t n, unsigned int poll_us)
 {
 	uint64_t until = __atomic_load_n(&n_made, __ATOMIC_RELAXED) + n;
 
-	while (!done && __atomic_load_n(&n_made, __ATOMIC_RELAXED) < until) {
-		if (poll_us)
-			usleep(poll_us);
-		else
-			sched_yield();
-	}
+	while (!done && __atomic_load_n(&n_made, __ATOMIC_RELAXED) < until)
+		usleep(poll_us);
+}
+
+/*
+ * The callers' side of a bad fd: once they have made the calls the
+ * swapper allotted it, they put the replacement back themselves.  A
+ * swapper that waited for the count would come back only when the
+ * scheduler let it - a whole time slice of calls on a loaded vCPU.
+ */
+static void restore_if_due(uint64_t made)
+{
+	uint64_t at = __atomic_load_n(&restore_at, __ATOMIC_ACQUIRE);
+
+	if (!at || made < at)
+		return;
+	install(__atomic_exchange_n(&restore_fd, -1, __ATOMIC_RELAXED));
+	__atomic_store_n(&restore_at, 0, __ATOMIC_RELEASE);
 }
 
 /*
  * Races the callers with close() and dup2() on their fd: every 20-200
  * calls the fd becomes closed, /dev/null or a read-only open of the node
- * for 1-8 calls, or is replaced by a new read-write open.  The read-write
+ * for 1-8 calls (the callers restore it, see restore_if_due()), or is
+ * replaced by a new read-write open.  The read-write
  * replacement is opened before the bad fd goes in, so its open() time
  * (long on a debug kernel) does not stretch the gap.
  */
@@ -586,9 +599,16 @@ static void *swapper(void *arg)
 		default:	/* a new open file under the callers' feet */
 			goto swap;
 		}
-		wait_calls(1 + rnd_r(&st) % 8, 0);
+		/* the callers put @next back after 1-8 more calls */
+		__atomic_store_n(&restore_fd, next, __ATOMIC_RELAXED);
+		__atomic_store_n(&restore_at, __atomic_load_n(&n_made,
+			__ATOMIC_RELAXED) + 1 + rnd_r(&st) % 8,
+			__ATOMIC_RELEASE);
+		while (!done && __atomic_load_n(&restore_at, __ATOMIC_ACQUIRE))
+			usleep(50);
+		next = __atomic_exchange_n(&restore_fd, -1, __ATOMIC_RELAXED);
 swap:
-		install(next);
+		install(next);		/* -1 (done by the callers): nothing */
 		__atomic_add_fetch(&n_swaps, 1, __ATOMIC_RELAXED);
 	}
 	close(null);
@@ -695,6 +715,7 @@ int main(int argc, char **argv)
 			arm(0);
 		made++;
 		__atomic_store_n(&n_made, made, __ATOMIC_RELAXED);
+		restore_if_due(made);
 		if (e > MAX_ERRNO)
 			e = MAX_ERRNO;
 		errs[e]++;

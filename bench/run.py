@@ -496,13 +496,18 @@ def merge(records):
     return out
 
 
+def pci_devices(t, vendor, device):
+    """The PCI addresses of the guest's devices with these ids."""
+    res = t.run("grep -l 0x%04x /sys/bus/pci/devices/*/vendor | "
+                "xargs -n1 dirname | while read d; do "
+                "if grep -qx 0x%04x $d/device; then basename $d; fi; done"
+                % (vendor, device))
+    return sorted(res.out.split()) if res.rc == 0 else []
+
+
 def edu_devices(t, n):
     """The PCI addresses of the guest's @n edu devices."""
-    res = t.run("grep -l 0x11e8 /sys/bus/pci/devices/*/device")
-    if res.rc != 0:
-        raise BenchError("no edu device in the guest")
-    found = sorted(line.split("/")[-2]
-                   for line in res.out.strip().splitlines())
+    found = pci_devices(t, 0x1234, 0x11e8)
     if len(found) != n:
         raise BenchError("expected %d edu devices in the guest, found %s"
                          % (n, found))
@@ -527,15 +532,6 @@ def map_pass(g):
     g.bind(KP_EDU_DRIVER)
     return recs + g.prog("bench_kp", g.map_args() + " -m dma-lock",
                          "kp DMA lock/unlock")
-
-
-def pci_devices(t, vendor, device):
-    """The PCI addresses of the guest's devices with these ids."""
-    res = t.run("grep -l 0x%04x /sys/bus/pci/devices/*/vendor | "
-                "xargs -n1 dirname | while read d; do "
-                "grep -qx 0x%04x $d/device && basename $d; done"
-                % (vendor, device))
-    return sorted(res.out.split()) if res.rc == 0 else []
 
 
 def guest_suite(prof, results, with_kpstat=True, only_dma=False):
